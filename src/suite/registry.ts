@@ -1,0 +1,51 @@
+/**
+ * The registry: every kernel spec, and the cases each preset runs. Presets:
+ *   test  — tiny shapes, seconds on a software adapter (CI);
+ *   quick — real working sets, a minute on a GPU;
+ *   full  — the reference sweep (what BENCHMARKS.md reports).
+ */
+import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
+import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
+import { PdbError } from '../gpu/errors';
+
+export const PRESETS = ['test', 'quick', 'full'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+/** Every spec, for listings. */
+export const SPECS: readonly KernelSpec[] = [copySpec, fmaF32Spec, fmaF16Spec] as unknown as readonly KernelSpec[];
+
+/** Device limits that shape the case list (a run clamps working sets to them). */
+export type CaseLimits = Readonly<Record<string, number | undefined>>;
+
+const MiB = 1024 * 1024;
+
+function ceilingCases(preset: Preset, limits: CaseLimits): BenchCase[] {
+  // Copy: working set far above any last-level cache (H100 L2 is 50 MB); 1 GiB per buffer as
+  // PyTorch's reference copy uses, clamped to the binding limit.
+  const want = { test: 4 * MiB, quick: 256 * MiB, full: 1024 * MiB }[preset];
+  const bytes = Math.min(want, maxCopyBytes(limits));
+  // FMA: 2^21 invocations are ~8 waves of a 132-SM GPU; iters sized for a ~2 ms dispatch at 60 TFLOP/s.
+  const fma = { test: { threads: 4096, iters: 8 }, quick: { threads: 1 << 20, iters: 256 }, full: { threads: 1 << 21, iters: 512 } }[preset];
+  return [makeCase(copySpec, { bytes }), makeCase(fmaF32Spec, fma), makeCase(fmaF16Spec, fma)];
+}
+
+/** Cases of a preset for a device with these limits, optionally filtered by a regex over case ids. */
+export function casesFor(preset: Preset, limits: CaseLimits, filter?: string): BenchCase[] {
+  const all = [...ceilingCases(preset, limits)];
+  if (filter === undefined || filter === '') return all;
+  const re = compileFilter(filter);
+  return all.filter((c) => re.test(c.id));
+}
+
+/** Compiles a --filter expression, with a clear error for a bad one. */
+export function compileFilter(filter: string): RegExp {
+  try {
+    return new RegExp(filter);
+  } catch (e) {
+    throw new PdbError('bad-filter', `The filter ${JSON.stringify(filter)} is not a valid regular expression (${e instanceof Error ? e.message : String(e)}); example: --filter 'ceiling/copy'.`);
+  }
+}
+
+export function isPreset(s: string): s is Preset {
+  return (PRESETS as readonly string[]).includes(s);
+}
