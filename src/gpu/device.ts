@@ -43,6 +43,8 @@ export interface SubgroupMatrixConfig {
 
 /** Everything a case needs about the device it runs on. */
 export interface GpuContext {
+  /** The GPU object itself: held so that Dawn's instance outlives every device made from it. */
+  readonly gpu: GPU;
   readonly adapter: GPUAdapter;
   readonly device: GPUDevice;
   readonly info: DeviceInfo;
@@ -134,6 +136,7 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions): Pr
       }))
     : [];
   const ctx: GpuContext = {
+    gpu,
     adapter,
     device,
     info: describeAdapter(adapter),
