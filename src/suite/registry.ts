@@ -7,12 +7,18 @@
 import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
 import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
 import { PdbError } from '../gpu/errors';
+// families: imports
 
 export const PRESETS = ['test', 'quick', 'full'] as const;
 export type Preset = (typeof PRESETS)[number];
 
 /** Every spec, for listings. */
-export const SPECS: readonly KernelSpec[] = [copySpec, fmaF32Spec, fmaF16Spec] as unknown as readonly KernelSpec[];
+export const SPECS: readonly KernelSpec[] = [
+  copySpec,
+  fmaF32Spec,
+  fmaF16Spec,
+  // families: specs
+] as unknown as readonly KernelSpec[];
 
 /** Device limits that shape the case list (a run clamps working sets to them). */
 export type CaseLimits = Readonly<Record<string, number | undefined>>;
@@ -31,7 +37,10 @@ function ceilingCases(preset: Preset, limits: CaseLimits): BenchCase[] {
 
 /** Cases of a preset for a device with these limits, optionally filtered by a regex over case ids. */
 export function casesFor(preset: Preset, limits: CaseLimits, filter?: string): BenchCase[] {
-  const all = [...ceilingCases(preset, limits)];
+  const all = [
+    ...ceilingCases(preset, limits),
+    // families: cases
+  ];
   if (filter === undefined || filter === '') return all;
   const re = compileFilter(filter);
   return all.filter((c) => re.test(c.id));
