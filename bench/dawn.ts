@@ -6,10 +6,30 @@ import { createRequire } from 'node:module';
 import { create, globals } from 'webgpu';
 import type { RuntimeInfo } from '../src/report/schema';
 
-/** Dawn toggles from PDB_DAWN_FLAGS (comma-free list separated by spaces) plus explicit ones. */
-export function dawnFlags(explicit: readonly string[] = [], env = process.env.PDB_DAWN_FLAGS): string[] {
-  const fromEnv = (env ?? '').split(/\s+/).filter((s) => s.length > 0);
-  return [...fromEnv, ...explicit];
+const LIST_KEYS = ['enable-dawn-features', 'disable-dawn-features'] as const;
+
+/**
+ * Normalizes Dawn flags: all `enable-dawn-features=` lists become one flag, likewise `disable-`
+ * (Dawn keeps only the last of each), and `timestamp_quantization` is disabled unless explicitly
+ * enabled — Dawn otherwise rounds timestamps to 2^16 ns, seen on the H100 and SwiftShader.
+ */
+export function mergeDawnFlags(flags: readonly string[]): string[] {
+  const lists: Record<(typeof LIST_KEYS)[number], string[]> = { 'enable-dawn-features': [], 'disable-dawn-features': [] };
+  const rest: string[] = [];
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    const key = f.slice(0, eq);
+    if (eq > 0 && (LIST_KEYS as readonly string[]).includes(key)) {
+      lists[key as (typeof LIST_KEYS)[number]].push(...f.slice(eq + 1).split(',').filter((x) => x.length > 0));
+    } else rest.push(f);
+  }
+  if (!lists['enable-dawn-features'].includes('timestamp_quantization')) lists['disable-dawn-features'].push('timestamp_quantization');
+  const out = [...rest];
+  for (const key of LIST_KEYS) {
+    const uniq = [...new Set(lists[key])];
+    if (uniq.length > 0) out.push(`${key}=${uniq.join(',')}`);
+  }
+  return out;
 }
 
 function dawnVersion(): string {
@@ -30,6 +50,7 @@ export interface NodeGpu {
 /** Creates Dawn's GPU with the given toggles (`enable-dawn-features=a,b`, ...). */
 export function createNodeGpu(flags: readonly string[]): NodeGpu {
   Object.assign(globalThis, globals);
-  const gpu = create([...flags]) as GPU;
-  return { gpu, runtime: { kind: 'node', node_version: process.version, dawn_version: `webgpu@${dawnVersion()}`, dawn_flags: [...flags] } };
+  const merged = mergeDawnFlags(flags);
+  const gpu = create(merged) as GPU;
+  return { gpu, runtime: { kind: 'node', node_version: process.version, dawn_version: `webgpu@${dawnVersion()}`, dawn_flags: merged } };
 }

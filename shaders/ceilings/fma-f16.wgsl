@@ -4,9 +4,11 @@
 enable f16;
 
 override WG: u32 = 256;
+// Steps per loop iteration: the loop's compare and branch cost 1/UNROLL of a step.
+override UNROLL: u32 = 4;
 
 struct Params {
-  iters: u32,     // loop trips; each trip is 16 vec4 FMAs = 64 FMAs = 128 FLOP per invocation
+  steps: u32,     // a multiple of UNROLL; each step is 4 vec4 FMAs = 16 FMAs = 32 FLOP per invocation
   groups_x: u32,
   _pad0: u32,
   _pad1: u32,
@@ -26,11 +28,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var x1 = vec4<f16>((lanes + 1.0) * 0.125);
   var x2 = vec4<f16>((lanes + 2.0) * 0.125);
   var x3 = vec4<f16>((lanes + 3.0) * 0.125);
-  for (var i = 0u; i < p.iters; i++) {
-    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
-    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
-    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
-    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+  for (var i = 0u; i < p.steps; i += UNROLL) {
+    for (var u = 0u; u < UNROLL; u++) {
+      x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+    }
   }
   out[id] = vec4<f32>((x0 + x1) + (x2 + x3));
 }

@@ -13,6 +13,7 @@ import { SkipCase } from '../gpu/errors';
 import { fillBuffer } from '../gpu/fill';
 import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
 import { fillF32, hashSeed } from '../util/hash';
+import { autotune } from '../suite/autotune';
 import type { KernelInstance, KernelSpec, Shape } from './spec';
 
 const WG = 256;
@@ -86,22 +87,30 @@ export const copySpec: KernelSpec<CopyShape> = {
 export interface FmaShape extends Shape {
   /** Invocations in the grid. */
   threads: number;
-  /** Loop trips per invocation (each 128 FLOP). */
-  iters: number;
+  /** Steps per invocation (each 4 vec4 FMAs = 32 FLOP); a multiple of 16 so every UNROLL divides it. */
+  steps: number;
 }
 
-/** FLOP per invocation per loop trip: 16 vec4 FMAs = 64 FMAs. */
-const FLOP_PER_TRIP = 128;
+/** FLOP per invocation per step: 4 vec4 FMAs = 16 FMAs. */
+const FLOP_PER_STEP = 32;
+
+/** Autotuned (workgroup size, steps per loop iteration) pairs: occupancy and loop overhead vary by GPU. */
+const FMA_CONFIGS: readonly { wg: number; unroll: number }[] = [
+  { wg: 256, unroll: 4 },
+  { wg: 256, unroll: 16 },
+  { wg: 128, unroll: 8 },
+  { wg: 1024, unroll: 16 },
+];
 
 /** float64 model of the kernel for one output component (f16: constants rounded to f16 as the GPU does). */
-export function fmaReference(id: number, lane: number, iters: number, round: (x: number) => number): number {
+export function fmaReference(id: number, lane: number, steps: number, round: (x: number) => number): number {
   const t = (id & 1023) / 1024;
   const a = round(0.5 + (t + lane) / 16);
   const b = round(0.25 + t * 0.5);
   let sum = 0;
   for (let j = 0; j < 4; j++) {
     let x = round((lane + j) * 0.125);
-    for (let i = 0; i < iters * 4; i++) x = x * a + b;
+    for (let i = 0; i < steps; i++) x = x * a + b;
     sum += x;
   }
   return sum;
@@ -116,13 +125,15 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
     variant: 'fma',
     dtype,
     phase: 'ceiling',
-    description: `${dtype} FMA throughput: 16 independent chains per invocation, the measured arithmetic ceiling`,
+    description: `${dtype} FMA throughput: 16 independent chains per invocation (autotuned workgroup and unroll), the measured arithmetic ceiling`,
     wgsl: [code],
     requires: f16 ? ['shader-f16'] : [],
-    check(_ctx, s) {
-      if (s.threads % WG !== 0) throw new SkipCase(`fma threads ${s.threads} is not a multiple of ${WG}`);
+    check(ctx, s) {
+      if (s.threads % 1024 !== 0) throw new SkipCase(`fma threads ${s.threads} is not a multiple of 1024 (the largest workgroup tried)`);
+      if (s.steps % 16 !== 0) throw new SkipCase(`fma steps ${s.steps} is not a multiple of 16`);
+      if (s.threads / 128 > maxPerDim(ctx) ** 2) throw new SkipCase(`fma threads ${s.threads} exceed this device's dispatch limits`);
     },
-    flops: (s) => s.threads * s.iters * FLOP_PER_TRIP,
+    flops: (s) => s.threads * s.steps * FLOP_PER_STEP,
     bytes: (s) => s.threads * 16,
     // f32: contraction keeps rounding error near 1 ulp of the fixed point. f16: each step rounds to
     // 2^-11 relative and the map amplifies by 1/(1-a) <= 4, four chains summed: ~1e-2 relative.
@@ -130,26 +141,36 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
     async build(ctx, s): Promise<KernelInstance> {
       const { device } = ctx;
       const out = emptyBuffer(device, s.threads * 16, `fma-${dtype}-out`);
-      const pipeline = await getPipeline(device, { label: `ceiling-fma-${dtype}`, code, entryPoint: 'main', constants: { WG } });
-      const [gx, gy] = dispatch2d(s.threads / WG, maxPerDim(ctx));
-      if (gx * gy * WG !== s.threads) throw new SkipCase(`fma threads ${s.threads} do not split into a ${gx}x${gy} grid`);
-      const params = uniformBuffer(device, new Uint32Array([s.iters, gx, 0, 0]), `fma-${dtype}-params`);
-      const bind = bindBuffers(device, pipeline, `fma-${dtype}`, [out, params]);
+      const owned: GPUBuffer[] = [out];
+      const candidates = [];
+      for (const { wg, unroll } of FMA_CONFIGS) {
+        if (wg > (ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256) || wg > (ctx.limits.maxComputeWorkgroupSizeX ?? 256)) continue;
+        const pipeline = await getPipeline(device, { label: `ceiling-fma-${dtype}`, code, entryPoint: 'main', constants: { WG: wg, UNROLL: unroll } });
+        const [gx, gy] = dispatch2d(s.threads / wg, maxPerDim(ctx));
+        if (gx * gy * wg !== s.threads) continue;
+        const params = uniformBuffer(device, new Uint32Array([s.steps, gx, 0, 0]), `fma-${dtype}-params`);
+        owned.push(params);
+        const bind = bindBuffers(device, pipeline, `fma-${dtype}`, [out, params]);
+        candidates.push({
+          config: { workgroup: wg, unroll, chains: 16 },
+          encode: (pass: GPUComputePassEncoder) => {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bind);
+            pass.dispatchWorkgroups(gx, gy);
+          },
+        });
+      }
+      const { best } = await autotune(ctx, candidates);
       return {
         outputCount: s.threads * 4,
-        config: { workgroup: WG, chains: 16 },
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bind);
-          pass.dispatchWorkgroups(gx, gy);
-        },
+        config: best.config,
+        encode: best.encode,
         async readOutputs(indices) {
           return new Float32Array((await readWords(device, out, indices)).buffer);
         },
-        reference: (i) => fmaReference(Math.floor(i / 4), i % 4, s.iters, round),
+        reference: (i) => fmaReference(Math.floor(i / 4), i % 4, s.steps, round),
         destroy() {
-          out.destroy();
-          params.destroy();
+          for (const b of owned) b.destroy();
         },
       };
     },

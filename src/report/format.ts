@@ -69,7 +69,7 @@ export function describeContext(doc: ResultsDoc): string[] {
   const d = c.device;
   const dev = [d.vendor, d.architecture, d.device, d.description].filter((s) => s.length > 0).join(' / ') || 'unknown adapter';
   const rt = c.runtime.kind === 'node' ? `Node ${c.runtime.node_version ?? '?'} + Dawn ${c.runtime.dawn_version ?? '?'}${c.runtime.dawn_flags?.length ? ` (${c.runtime.dawn_flags.join(' ')})` : ''}` : `browser: ${c.runtime.user_agent ?? '?'}`;
-  const timer = c.timer.kind === 'timestamp' ? `timestamp queries${c.timer.resolution_ns !== null ? `, step ${c.timer.resolution_ns} ns` : ''}${c.timer.quantized ? ' (quantized: start Chrome with --enable-webgpu-developer-features for full resolution)' : ''}` : 'wall clock (no timestamp-query)';
+  const timer = c.timer.kind === 'timestamp' ? `timestamp queries${c.timer.resolution_ns !== null ? `, step ${c.timer.resolution_ns} ns` : ''}${c.timer.quantized ? (c.runtime.kind === 'node' ? ' (quantized: drop the timestamp_quantization Dawn toggle for full resolution)' : ' (quantized: start Chrome with --enable-webgpu-developer-features for full resolution)') : ''}` : 'wall clock (no timestamp-query)';
   const ceil = doc.ceilings;
   const lines = [
     `device: ${dev}${d.software ? '  [SOFTWARE adapter: figures are not rated against any peak]' : ''}`,

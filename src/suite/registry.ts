@@ -30,8 +30,8 @@ function ceilingCases(preset: Preset, limits: CaseLimits): BenchCase[] {
   // PyTorch's reference copy uses, clamped to the binding limit.
   const want = { test: 4 * MiB, quick: 256 * MiB, full: 1024 * MiB }[preset];
   const bytes = Math.min(want, maxCopyBytes(limits));
-  // FMA: 2^21 invocations are ~8 waves of a 132-SM GPU; iters sized for a ~2 ms dispatch at 60 TFLOP/s.
-  const fma = { test: { threads: 4096, iters: 8 }, quick: { threads: 1 << 20, iters: 256 }, full: { threads: 1 << 21, iters: 512 } }[preset];
+  // FMA: 2^21 invocations are ~8 waves of a 132-SM GPU; steps sized for a ~2 ms dispatch at 60 TFLOP/s.
+  const fma = { test: { threads: 4096, steps: 32 }, quick: { threads: 1 << 20, steps: 1024 }, full: { threads: 1 << 21, steps: 2048 } }[preset];
   return [makeCase(copySpec, { bytes }), makeCase(fmaF32Spec, fma), makeCase(fmaF16Spec, fma)];
 }
 
