@@ -103,7 +103,7 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions): Pr
     throw new PdbError(
       'no-adapter',
       opts.runtime.kind === 'node'
-        ? 'Dawn found no GPU adapter: install the Vulkan loader (libvulkan1) and a GPU driver, or for a software run point VK_ICD_FILENAMES at SwiftShader (/usr/lib/chromium/vk_swiftshader_icd.json).'
+        ? 'Dawn found no GPU adapter: install the Vulkan loader (libvulkan1) and your GPU driver, or run on the CPU with --software (SwiftShader, from Debian\'s chromium package).'
         : 'The browser offers no WebGPU adapter: enable hardware acceleration (chrome://gpu shows the reason), or start Chrome with --enable-unsafe-webgpu; see the README for your OS.',
     );
   }
