@@ -8,6 +8,7 @@ import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceili
 import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
 import { PdbError } from '../gpu/errors';
 // families: imports
+import { GEMV_SPECS, gemvCases } from '../kernels/gemv';
 
 export const PRESETS = ['test', 'quick', 'full'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -18,6 +19,7 @@ export const SPECS: readonly KernelSpec[] = [
   fmaF32Spec,
   fmaF16Spec,
   // families: specs
+  ...GEMV_SPECS,
 ] as unknown as readonly KernelSpec[];
 
 /** Device limits that shape the case list (a run clamps working sets to them). */
@@ -41,6 +43,7 @@ export function casesFor(preset: Preset, limits: CaseLimits, filter?: string): B
   const all = [
     ...ceilingCases(preset, limits),
     // families: cases
+    ...gemvCases(preset),
   ];
   if (filter === undefined || filter === '') return all;
   const re = compileFilter(filter);

@@ -1,0 +1,441 @@
+/**
+ * Decode GEMV family: Y[b, n] = Σ_k W[n, k] · X[b, k] for a weight W [N, K] stored row-major (the
+ * framework linear layout of the GEMM family) and B activation rows X [B, K], B = 1 (decode of one
+ * sequence) up to 64 (batched decode, a skinny GEMM whose intensity rises with B).
+ *
+ * Weight formats, dequantized inside the kernel (shaders/gemv/formats.wgsl states the bit layout):
+ *   f32  — 4 B per weight.
+ *   f16  — 2 B per weight, two per u32 (element 2i low half); unpacked with unpack2x16float, so it
+ *          runs everywhere; the subgroup-native variant widens through the f16 type (shader-f16).
+ *   int8 — 1 B per weight, two's complement, 4 per u32 (element 4i in byte 0); one f32 scale per row:
+ *          w = s[n] · q.
+ *   int4 — blocks of 32 weights = 16 B (one vec4<u32>); in word i of a block, byte j holds element
+ *          8i+j in its low nibble and 8i+4+j in its high nibble; w = d · (nibble − 8), zero point 8,
+ *          one f16 scale d per block in a separate array [N, K/32] (two per u32, even block low).
+ * Rows are stored in whole 16-byte units, so K is padded up to a multiple of 4 / 8 / 16 / 32 weights
+ * (f32 / f16 / int8 / int4); the padding holds random weights and X rows are zero there, so it adds
+ * exactly 0. Every real shape is a multiple of 32 and has no padding; bytes count the padded storage,
+ * which is what the format must read (for int4, a partial block still has its 16 bytes and scale).
+ * X and Y are f32 (activations of a decode step are small next to W: 4 K B of 2 N K B for f16).
+ *
+ * Variants:
+ *   naive           — one invocation per row (uncoalesced: neighbours read different rows).
+ *   row             — one workgroup per row, tree reduction in workgroup memory (no subgroups needed).
+ *   subgroup        — ROWS rows per subgroup, vec4 loads, subgroupAdd; any subgroup size (autotuned ROWS).
+ *   splitk          — the subgroup kernel over K chunks into partials, plus a reduce pass: more
+ *                     parallelism for few-row, long-K shapes.
+ *   subgroup-native — the subgroup kernel with f16 weights widened through the f16 type (shader-f16).
+ *
+ * Bandwidth honesty: one execution reads N·K weights (+ scales) that must come from DRAM, but a 64 MiB
+ * matrix read back-to-back partly stays in the H100's 50 MB L2. An instance therefore holds enough
+ * identical copies of W to stream at least ROTATE_BYTES between two reads of the same copy, and each
+ * execution uses the next copy; the bytes counted stay those of one execution.
+ */
+import naiveWgsl from '../../shaders/gemv/naive.wgsl?raw';
+import rowWgsl from '../../shaders/gemv/row.wgsl?raw';
+import subgroupWgsl from '../../shaders/gemv/subgroup.wgsl?raw';
+import formatsWgsl from '../../shaders/gemv/formats.wgsl?raw';
+import f16PackedWgsl from '../../shaders/gemv/f16-packed.wgsl?raw';
+import f16NativeWgsl from '../../shaders/gemv/f16-native.wgsl?raw';
+import { emptyBuffer, readWords, uniformBuffer, uploadBuffer } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/device';
+import { SkipCase } from '../gpu/errors';
+import { fillBuffer, type FillMode } from '../gpu/fill';
+import { dispatch2d, getPipeline } from '../gpu/pipeline';
+import { autotune, type Candidate } from '../suite/autotune';
+import { DECODE_BATCHES, LLAMA3_8B, linearLayers } from '../suite/shapes';
+import { fillF16, fillF32, fillU32, hashSeed } from '../util/hash';
+import type { Rng } from '../util/rng';
+import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+
+export const GEMV_FORMATS = ['f32', 'f16', 'int8', 'int4'] as const;
+export type GemvFormat = (typeof GEMV_FORMATS)[number];
+
+export const GEMV_VARIANTS = ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native'] as const;
+export type GemvVariant = (typeof GEMV_VARIANTS)[number];
+
+/** N rows (outputs), K columns (reduction length), B batch columns. */
+export interface GemvShape extends Shape {
+  n: number;
+  k: number;
+  b: number;
+}
+
+/** FORMAT override of formats.wgsl: weights per unit = 4 << code. */
+const FORMAT_CODE: Record<GemvFormat, number> = { f32: 0, f16: 1, int8: 2, int4: 3 };
+
+/** int8 row scales are f32 in [-2^-7, 2^-7), so |s·q| ≤ 1 like the other formats (a power of two keeps the fill exact). */
+export const INT8_SCALE = 2 ** -7;
+/** int4 block scales are f16 in [-2^-3, 2^-3), so |d·(q−8)| ≤ 1. */
+export const INT4_SCALE = 2 ** -3;
+
+/** Bytes streamed between two reads of the same weight copy: 5× the H100's 50 MB L2. */
+export const ROTATE_BYTES = 256 * 1024 * 1024;
+/** Most copies of W an instance holds (a 16 MiB matrix already rotates through 256 MiB). */
+export const MAX_COPIES = 16;
+/** Subgroups split-K aims for: about one full wave of warps on a 132-SM H100 (64 warps per SM). */
+export const SPLITK_TARGET_SUBGROUPS = 8192;
+
+/** Weights in one 16-byte unit: 4 (f32), 8 (f16), 16 (int8), 32 (int4, one block). */
+export function elementsPerUnit(format: GemvFormat): number {
+  return 4 << FORMAT_CODE[format];
+}
+
+/** Storage of a weight matrix in one format. */
+export interface GemvLayout {
+  /** 16-byte units per row. */
+  units: number;
+  /** Padded row length in weights (units × elementsPerUnit): also the row stride of X. */
+  ldw: number;
+  /** u32 words of packed weights. */
+  weightWords: number;
+  /** u32 words of scales (0 for f32 and f16). */
+  scaleWords: number;
+  /** Bytes of weights plus scales that one execution must read (scales at 4 B (int8) or 2 B (int4) each). */
+  weightBytes: number;
+}
+
+export function gemvLayout(format: GemvFormat, n: number, k: number): GemvLayout {
+  const units = Math.ceil(k / elementsPerUnit(format));
+  const weightWords = n * units * 4;
+  let scaleWords = 0;
+  let scaleBytes = 0;
+  if (format === 'int8') {
+    scaleWords = n;
+    scaleBytes = 4 * n;
+  } else if (format === 'int4') {
+    scaleWords = Math.ceil((n * units) / 2);
+    scaleBytes = 2 * n * units;
+  }
+  return { units, ldw: units * elementsPerUnit(format), weightWords, scaleWords, weightBytes: 4 * weightWords + scaleBytes };
+}
+
+/** Compulsory traffic: packed weights + scales + X read once, Y written once. */
+export function gemvBytes(format: GemvFormat, s: GemvShape): number {
+  const l = gemvLayout(format, s.n, s.k);
+  return l.weightBytes + 4 * s.b * l.ldw + 4 * s.b * s.n;
+}
+
+export function gemvFlops(s: GemvShape): number {
+  return 2 * s.n * s.k * s.b;
+}
+
+/**
+ * Every weight has |w| ≤ 1 and every x |x| < 1, and the GPU adds K f32 products (exact dequantized
+ * weights times x, each rounded once) in some order. The probabilistic bound on such a sum (Higham &
+ * Mary 2019) is a small multiple of √K·u·Σ|w·x| with u = 2^-24; Σ|w·x| ≤ K, so abs = 2u·K^1.5 (0.09 at
+ * K = 8192 where |y| is ~30, 0.0006 at K = 203 where one missing product would be ~0.25).
+ */
+export function gemvTolerance(s: GemvShape): Tolerance {
+  return { abs: 2 * 2 ** -24 * s.k ** 1.5, rel: 1e-5 };
+}
+
+/** Seeds and layout that name every weight, so the reference reads W without W on the host. */
+export interface GemvWeights {
+  format: GemvFormat;
+  n: number;
+  k: number;
+  units: number;
+  /** hashSeed of the weight fill (f32 / f16 pairs / raw u32 by format). */
+  seedW: number;
+  /** hashSeed of the scale fill (f32 for int8, f16 pairs for int4). */
+  seedS: number;
+}
+
+/** Dequantized weight W[row, col] exactly as formats.wgsl decodes it (col < K). */
+export function weightAt(wt: GemvWeights, row: number, col: number): number {
+  const ldw = wt.units * elementsPerUnit(wt.format);
+  switch (wt.format) {
+    case 'f32':
+      return fillF32(wt.seedW, row * ldw + col);
+    case 'f16':
+      return fillF16(wt.seedW, row * ldw + col);
+    case 'int8': {
+      const e = row * ldw + col;
+      const byte = (fillU32(wt.seedW, Math.floor(e / 4)) >>> (8 * (e % 4))) & 0xff;
+      return (byte >= 128 ? byte - 256 : byte) * fillF32(wt.seedS, row, INT8_SCALE);
+    }
+    case 'int4': {
+      const unit = row * wt.units + Math.floor(col / 32);
+      const e = col % 32;
+      const word = fillU32(wt.seedW, unit * 4 + (e >> 3));
+      const t = e & 7;
+      const nibble = (word >>> (8 * (t & 3) + 4 * (t >> 2))) & 0xf;
+      return fillF16(wt.seedS, unit, INT4_SCALE) * (nibble - 8);
+    }
+  }
+}
+
+/** float64 Y[b, row] from the same weights and X (X rows of stride ldw). */
+export function gemvReference(wt: GemvWeights, x: Float32Array, row: number, b: number): number {
+  const ldw = wt.units * elementsPerUnit(wt.format);
+  let sum = 0;
+  for (let k = 0; k < wt.k; k++) sum += weightAt(wt, row, k) * (x[b * ldw + k] ?? NaN);
+  return sum;
+}
+
+/**
+ * WGSL of one GEMV kernel: the kernel text, then the shared weight formats and one f16 decode
+ * (WGSL has no include; module-scope declarations may follow their use, so the kernel's own
+ * directives stay first). `native` adds `enable f16;` and widens halves through the f16 type.
+ */
+export function buildGemvWgsl(kernel: string, f16: 'packed' | 'native'): string {
+  return [f16 === 'native' ? 'enable f16;' : '', kernel, formatsWgsl, f16 === 'native' ? f16NativeWgsl : f16PackedWgsl].join('\n');
+}
+
+/** Specialization of one instance (also recorded in the result). */
+export interface GemvConfig {
+  /** Invocations per workgroup. */
+  wg: number;
+  /** Rows per subgroup (subgroup kernels; 1 elsewhere). */
+  rows: number;
+  /** Batch columns per pass over the weights. */
+  bt: number;
+}
+
+/** Batch columns per pass: all of them up to the kernels' MAX_BT of 8 accumulator columns. */
+export function batchTile(b: number): number {
+  return Math.min(b, 8);
+}
+
+/** Split count for split-K: enough subgroups for one wave, each lane still looping over ≥ 4 units; at least 2. */
+export function splitCount(sets: number, units: number, sgHint: number): { splits: number; chunk: number } {
+  const most = Math.max(2, Math.floor(units / (4 * sgHint)));
+  const want = Math.min(most, Math.max(2, Math.ceil(SPLITK_TARGET_SUBGROUPS / sets)));
+  const chunk = Math.ceil(units / Math.min(want, units));
+  return { splits: Math.ceil(units / chunk), chunk };
+}
+
+/** Configurations tried per variant (autotuned where more than one; the runner verifies the winner). */
+export function gemvConfigs(variant: GemvVariant, s: GemvShape, units: number): GemvConfig[] {
+  const bt = batchTile(s.b);
+  switch (variant) {
+    case 'naive':
+      return [{ wg: 64, rows: 1, bt }];
+    case 'row':
+      // Fewer invocations than units per row leaves none idle on short int4 rows (128 units at K = 4096).
+      return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt }];
+    case 'subgroup':
+    case 'subgroup-native':
+      // More rows per subgroup = more loads in flight per lane but fewer subgroups; with batch
+      // columns, more rows reuse each X load (ROWS·BT accumulators, 64 at most).
+      return (s.b >= 8 ? [2, 4, 8] : [1, 2, 4]).map((rows) => ({ wg: 256, rows, bt }));
+    case 'splitk':
+      return [1, 2].map((rows) => ({ wg: 256, rows, bt }));
+  }
+}
+
+function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: string, entries: readonly (readonly [number, GPUBuffer])[]): GPUBindGroup {
+  return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })) });
+}
+
+const KERNEL: Record<GemvVariant, string> = { naive: naiveWgsl, row: rowWgsl, subgroup: subgroupWgsl, splitk: subgroupWgsl, 'subgroup-native': subgroupWgsl };
+
+const DESCRIPTION: Record<GemvVariant, string> = {
+  naive: 'one invocation per row (uncoalesced baseline)',
+  row: 'one workgroup per row, vec4 loads, tree reduction in workgroup memory',
+  subgroup: 'ROWS rows per subgroup, vec4 loads, subgroupAdd (autotuned ROWS)',
+  splitk: 'subgroup kernel over K chunks into partials + a reduce pass (few-row, long-K shapes)',
+  'subgroup-native': 'subgroup kernel, f16 weights widened through the shader-f16 type',
+};
+
+/** The spec of one variant in one weight format. */
+export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Partial<GemvConfig>): KernelSpec<GemvShape> {
+  const native = variant === 'subgroup-native';
+  if (native && format !== 'f16') throw new Error(`gemv variant ${variant} exists for f16 weights only, not ${format}`);
+  const subgroups = variant === 'subgroup' || variant === 'splitk' || native;
+  const code = buildGemvWgsl(KERNEL[variant], native ? 'native' : 'packed');
+  const requires = [...(subgroups ? ['subgroups'] : []), ...(native ? ['shader-f16'] : [])];
+  return {
+    family: 'gemv',
+    variant,
+    dtype: format,
+    phase: 'decode',
+    description: `Y = W·X, ${format} weights [N, K] dequantized in-kernel: ${DESCRIPTION[variant]}`,
+    wgsl: [code],
+    requires,
+    check(ctx, s) {
+      if (![s.n, s.k, s.b].every((v) => Number.isInteger(v) && v >= 1)) throw new SkipCase(`gemv shape n=${s.n}, k=${s.k}, b=${s.b} needs positive integers`);
+      const l = gemvLayout(format, s.n, s.k);
+      const maxBind = Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
+      // Split-K partials are largest with 2 rows per subgroup (fewer row sets, more splits).
+      const splits = variant === 'splitk' ? splitCount(Math.ceil(s.n / 2), l.units, ctx.info.subgroup_max_size ?? 32).splits : 1;
+      const biggest = Math.max(4 * l.weightWords, 4 * s.b * l.ldw, 4 * splits * s.b * s.n);
+      if (biggest > maxBind) throw new SkipCase(`gemv ${format} n=${s.n}, k=${s.k}, b=${s.b} needs a ${biggest} B buffer, over this device's limit of ${maxBind} B`);
+    },
+    flops: gemvFlops,
+    bytes: (s) => gemvBytes(format, s),
+    tolerance: gemvTolerance,
+    build: (ctx, s, rng) => buildGemv(ctx, variant, format, code, s, rng, pinned),
+  };
+}
+
+async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvFormat, code: string, s: GemvShape, rng: Rng, pinned?: Partial<GemvConfig>): Promise<KernelInstance> {
+  const { device } = ctx;
+  const l = gemvLayout(format, s.n, s.k);
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const maxWg = Math.min(ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256, ctx.limits.maxComputeWorkgroupSizeX ?? 256);
+  const sgHint = ctx.info.subgroup_max_size ?? 32;
+  const wt: GemvWeights = { format, n: s.n, k: s.k, units: l.units, seedW: hashSeed(rng.int(0x7fffffff)), seedS: hashSeed(rng.int(0x7fffffff)) };
+  const owned: GPUBuffer[] = [];
+  const own = (b: GPUBuffer): GPUBuffer => (owned.push(b), b);
+  try {
+    // W (and scales), generated on the GPU: the host never holds the matrix. All copies hold the same data.
+    const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / l.weightBytes)));
+    const wMode: FillMode = format === 'f32' ? 'f32' : format === 'f16' ? 'f16x2' : 'u32';
+    const weights: { w: GPUBuffer; sc: GPUBuffer }[] = [];
+    for (let c = 0; c < copies; c++) {
+      const w = own(emptyBuffer(device, 4 * l.weightWords, `gemv-w${c}`));
+      await fillBuffer(ctx, w, l.weightWords, wMode, wt.seedW);
+      // f32 and f16 read no scales; the binding still exists in the module, so it gets a small buffer.
+      const sc = own(emptyBuffer(device, 4 * Math.max(4, l.scaleWords), `gemv-scales${c}`));
+      if (format === 'int8') await fillBuffer(ctx, sc, l.scaleWords, 'f32', wt.seedS, INT8_SCALE);
+      if (format === 'int4') await fillBuffer(ctx, sc, l.scaleWords, 'f16x2', wt.seedS, INT4_SCALE);
+      weights.push({ w, sc });
+    }
+    // X [B, ldw], zero past K (the padding contract above); small, so made on the host.
+    const x = new Float32Array(s.b * l.ldw);
+    for (let b = 0; b < s.b; b++) x.set(rng.f32(s.k), b * l.ldw);
+    const xBuf = own(uploadBuffer(device, x, 'gemv-x'));
+    const y = own(emptyBuffer(device, 4 * s.b * s.n, 'gemv-y'));
+
+    const configs = gemvConfigs(variant, s, l.units)
+      .map((c) => ({ ...c, ...pinned }))
+      .filter((c) => c.wg <= maxWg);
+    if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations; this device allows ${maxWg}`);
+    const candidates: Candidate<Record<string, string | number>>[] = [];
+    for (const cfg of configs) {
+      const constants: Record<string, number> = { WG: cfg.wg, BT: cfg.bt, FORMAT: FORMAT_CODE[format] };
+      if (KERNEL[variant] === subgroupWgsl) constants.ROWS = cfg.rows;
+      const pipeline = await getPipeline(device, { label: `gemv-${variant}-${format}`, code, entryPoint: 'main', constants });
+      const sets = Math.ceil(s.n / cfg.rows);
+      let grid: [number, number];
+      let splits = 1;
+      let chunk = l.units;
+      let reduce: { pipeline: GPUComputePipeline; grid: [number, number]; bind: GPUBindGroup } | null = null;
+      let out = y;
+      if (variant === 'naive') grid = dispatch2d(Math.ceil(s.n / cfg.wg), maxDim);
+      else if (variant === 'row') grid = dispatch2d(s.n, maxDim);
+      else {
+        if (variant === 'splitk') ({ splits, chunk } = splitCount(sets, l.units, sgHint));
+        grid = dispatch2d(Math.ceil((sets * splits) / Math.max(1, Math.floor(cfg.wg / sgHint))), maxDim);
+      }
+      const reduceGrid = dispatch2d(Math.ceil((s.n * s.b) / cfg.wg), maxDim);
+      const groupsX = variant === 'naive' || variant === 'row' ? grid[0] : reduceGrid[0];
+      const params = own(uniformBuffer(device, new Uint32Array([s.n, l.units, s.b, groupsX, splits, chunk, sets, 0]), `gemv-params`));
+      if (variant === 'splitk') {
+        out = own(emptyBuffer(device, 4 * splits * s.b * s.n, 'gemv-partials'));
+        const rp = await getPipeline(device, { label: `gemv-splitk-reduce`, code, entryPoint: 'reduce', constants });
+        reduce = { pipeline: rp, grid: reduceGrid, bind: bindGroup(device, rp, 'gemv-reduce', [[3, y], [4, params], [5, out]]) };
+      }
+      const binds = weights.map((wc, c) =>
+        bindGroup(device, pipeline, `gemv-${variant}-${c}`, [
+          [0, wc.w],
+          [1, wc.sc],
+          [2, xBuf],
+          [3, out],
+          [4, params],
+        ]),
+      );
+      let next = 0;
+      const red = reduce;
+      candidates.push({
+        config: {
+          workgroup: cfg.wg,
+          ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
+          batch_tile: cfg.bt,
+          ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
+          weight_copies: copies,
+          ...(format === 'f16' ? { f16: variant === 'subgroup-native' ? 'native' : 'packed' } : {}),
+        },
+        encode(pass) {
+          // Each execution reads the next copy of W, cold in L2 (see the module comment).
+          const bind = binds[next] ?? binds[0];
+          next = (next + 1) % binds.length;
+          pass.setPipeline(pipeline);
+          if (bind) pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(grid[0], grid[1]);
+          if (red) {
+            pass.setPipeline(red.pipeline);
+            pass.setBindGroup(0, red.bind);
+            pass.dispatchWorkgroups(red.grid[0], red.grid[1]);
+          }
+        },
+      });
+    }
+    const { best, timings } = await autotune(ctx, candidates);
+    const tuned = candidates.length > 1 ? { tuned_ms: timings.map((t) => (Number.isFinite(t) ? t.toPrecision(3) : 'none')).join('/') } : {};
+    return {
+      outputCount: s.b * s.n,
+      config: { ...best.config, ...tuned },
+      encode: best.encode,
+      async readOutputs(indices) {
+        return new Float32Array((await readWords(device, y, indices)).buffer);
+      },
+      reference: (i) => gemvReference(wt, x, i % s.n, Math.floor(i / s.n)),
+      destroy() {
+        for (const b of owned) b.destroy();
+      },
+    };
+  } catch (e) {
+    for (const b of owned) b.destroy();
+    throw e;
+  }
+}
+
+/** Every GEMV spec: the four cooperative-or-not variants in every format, and native-f16 subgroup. */
+export const GEMV_SPECS: readonly KernelSpec<GemvShape>[] = [
+  ...(['naive', 'row', 'subgroup', 'splitk'] as const).flatMap((v) => GEMV_FORMATS.map((f) => gemvSpec(v, f))),
+  gemvSpec('subgroup-native', 'f16'),
+];
+
+function spec(variant: GemvVariant, format: GemvFormat): KernelSpec<GemvShape> {
+  const found = GEMV_SPECS.find((s) => s.variant === variant && s.dtype === format);
+  if (!found) throw new Error(`internal: no gemv spec ${variant}/${format}`);
+  return found;
+}
+
+/** Square shapes of the GEMV goals (4096² f32 is 64 MiB, 16384² f32 is 1 GiB). */
+export const GEMV_SQUARES = [4096, 8192, 16384] as const;
+
+/**
+ * Cases per preset:
+ *   test  — odd N and K (K not a multiple of any unit, so every format pads), B = 1, 3 and 11 (a
+ *           partial second batch tile), a long-K split-K shape: seconds on SwiftShader;
+ *   quick — 8192² in every variant and format, a few batch sizes;
+ *   full  — 4096², 8192², 16384² in every variant and format; Llama-3-8B's decode layers (QKV, O,
+ *           gate/up, down, LM head) in subgroup and split-K; the batch sweep B = 1…64 at 8192².
+ */
+export function gemvCases(preset: 'test' | 'quick' | 'full'): BenchCase[] {
+  const cases: BenchCase[] = [];
+  const add = (v: GemvVariant, f: GemvFormat, shape: GemvShape): void => {
+    const c = makeCase(spec(v, f), shape);
+    if (!cases.some((d) => d.id === c.id)) cases.push(c);
+  };
+  const basic = ['naive', 'row', 'subgroup', 'splitk'] as const;
+  const everyVariant = (shape: GemvShape): void => {
+    for (const v of basic) for (const f of GEMV_FORMATS) add(v, f, shape);
+    add('subgroup-native', 'f16', shape);
+  };
+  if (preset === 'test') {
+    everyVariant({ n: 37, k: 203, b: 1 });
+    everyVariant({ n: 19, k: 77, b: 3 });
+    for (const f of GEMV_FORMATS) add('subgroup', f, { n: 13, k: 45, b: 11 });
+    for (const f of GEMV_FORMATS) add('splitk', f, { n: 5, k: 1003, b: 2 });
+    return cases;
+  }
+  if (preset === 'quick') {
+    everyVariant({ n: 8192, k: 8192, b: 1 });
+    for (const b of [8, 64]) for (const f of GEMV_FORMATS) add('subgroup', f, { n: 8192, k: 8192, b });
+    return cases;
+  }
+  for (const n of GEMV_SQUARES) everyVariant({ n, k: n, b: 1 });
+  for (const layer of linearLayers(LLAMA3_8B)) {
+    for (const f of GEMV_FORMATS) {
+      add('subgroup', f, { n: layer.n, k: layer.k, b: 1 });
+      add('splitk', f, { n: layer.n, k: layer.k, b: 1 });
+    }
+  }
+  for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) add('subgroup', f, { n: 8192, k: 8192, b });
+  return cases;
+}
