@@ -37,8 +37,10 @@ fn decode(wq: vec4<u32>, s: u32) -> vec4<f32> {
     let b = (vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(0xFFu)) | vec4<u32>(MAGIC);
     return bitcast<vec4<f32>>(b) - vec4<f32>(TWO_23 + 128.0);
   }
+  // Low nibbles (s even) or high nibbles (s odd) of the four bytes, each left alone in its byte; the
+  // byte extraction below is then the same as int8's (a byte permute where the hardware has one).
   let word = (wq[s >> 1u] >> (4u * (s & 1u))) & 0x0F0F0F0Fu;
-  let b = (vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(0xFu)) | vec4<u32>(MAGIC);
+  let b = (vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(0xFFu)) | vec4<u32>(MAGIC);
   return bitcast<vec4<f32>>(b) - vec4<f32>(TWO_23 + 8.0);
 }
 

@@ -34,7 +34,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let xs = p.units * subs();
   let rs = row_scale(row);
   for (var b0 = 0u; b0 < p.batch; b0 += BT) {
-    // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without    // an initializer on each trip of the enclosing batch-tile loop.
+    // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without
+    // an initializer on each trip of the enclosing batch-tile loop.
     var acc = array<f32, MAX_BT>();
     for (var u = 0u; u < p.units; u++) {
       let unit = row * p.units + u;

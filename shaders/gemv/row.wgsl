@@ -33,7 +33,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let xs = p.units * subs();
   let rs = row_scale(row);
   for (var b0 = 0u; b0 < p.batch; b0 += BT) {
-    // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without    // an initializer on each trip of the enclosing batch-tile loop.
+    // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without
+    // an initializer on each trip of the enclosing batch-tile loop.
     var acc = array<f32, MAX_BT>();
     for (var u = t; u < p.units; u += WG) {
       let unit = row * p.units + u;

@@ -51,7 +51,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let u1 = min(p.units, u0 + p.chunk);
     let row0 = rset * ROWS;
     for (var b0 = 0u; b0 < p.batch; b0 += BT) {
-      // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without      // an initializer on each trip of the enclosing batch-tile loop.
+      // Initialized explicitly: SwiftShader (Dawn 0.6.2) did not re-zero a declaration without
+      // an initializer on each trip of the enclosing batch-tile loop.
       var acc = array<array<f32, MAX_BT>, MAX_ROWS>();
       for (var u = u0 + lane; u < u1; u += sg) {
         var wq: array<vec4<u32>, MAX_ROWS>;

@@ -71,10 +71,15 @@ export const INT4_SCALE = 2 ** -3;
 
 /** Bytes streamed between two reads of the same weight copy: 5× the H100's 50 MB L2. */
 export const ROTATE_BYTES = 256 * 1024 * 1024;
-/** Most copies of W an instance holds (a 16 MiB matrix already rotates through 256 MiB). */
-export const MAX_COPIES = 16;
+/** Most copies of W an instance holds (the smallest full-preset matrix, int4 4096², is 9.4 MB). */
+export const MAX_COPIES = 32;
 /** Subgroups split-K aims for: about one full wave of warps on a 132-SM H100 (64 warps per SM). */
 export const SPLITK_TARGET_SUBGROUPS = 8192;
+
+/** Identical copies of W an instance rotates through so that each execution reads W cold from DRAM. */
+export function weightCopies(weightBytes: number): number {
+  return Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / weightBytes)));
+}
 
 /** Weights in one 16-byte unit: 4 (f32), 8 (f16), 16 (int8), 32 (int4, one block). */
 export function elementsPerUnit(format: GemvFormat): number {
@@ -217,9 +222,10 @@ export function gemvConfigs(variant: GemvVariant, s: GemvShape, units: number): 
       return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt }];
     case 'subgroup':
     case 'subgroup-native':
-      // More rows per subgroup = more loads in flight per lane but fewer subgroups; with batch
-      // columns, more rows reuse each X load (ROWS·BT accumulators, 64 at most).
-      return (s.b >= 8 ? [2, 4, 8] : [1, 2, 4]).map((rows) => ({ wg: 256, rows, bt }));
+      // More rows per subgroup = more loads in flight per lane but fewer subgroups, and each X load
+      // serves more rows: int4 reads 8 vec4 of X (128 B) per 16 B of weights, so at ROWS = 1 the L1
+      // traffic of X, not DRAM, would bound it. ROWS·BT accumulators, 64 at most.
+      return (s.b >= 8 ? [2, 4, 8] : [1, 2, 4, 8]).map((rows) => ({ wg: 256, rows, bt }));
     case 'splitk':
       return [1, 2].map((rows) => ({ wg: 256, rows, bt }));
   }
@@ -281,7 +287,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
   const own = (b: GPUBuffer): GPUBuffer => (owned.push(b), b);
   try {
     // W (and scales), generated on the GPU: the host never holds the matrix. All copies hold the same data.
-    const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / l.weightBytes)));
+    const copies = weightCopies(l.weightBytes);
     const wMode: FillMode = format === 'f32' ? 'f32' : format === 'f16' ? 'f16x2' : 'u32';
     const weights: { w: GPUBuffer; sc: GPUBuffer }[] = [];
     for (let c = 0; c < copies; c++) {

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { gemvReference, gemvSpec, gemvTolerance, weightAt, type GemvFormat, type GemvShape } from '../../src/kernels/gemv';
+import { hashSeed } from '../../src/util/hash';
+import { makeCase } from '../../src/kernels/spec';
+import { casesFor } from '../../src/suite/registry';
+import { runSuite } from '../../src/suite/runner';
+import { Rng } from '../../src/util/rng';
+import { TEST_RUN, testGpu } from './gpu';
+
+const FORMATS: readonly GemvFormat[] = ['f32', 'f16', 'int8', 'int4'];
+
+describe('gemv on a real WebGPU implementation', () => {
+  it('verifies every variant and format of the test preset, odd N and K, against float64', async () => {
+    const ctx = await testGpu();
+    const cases = casesFor('test', ctx.limits, '^gemv/');
+    const doc = await runSuite(ctx, cases, TEST_RUN);
+    expect(doc.results.length).toBe(cases.length);
+    for (const r of doc.results) {
+      if (r.variant === 'subgroup-native' && !ctx.features.has('shader-f16')) {
+        expect(r.status).toBe('skipped');
+        expect(r.reason).toMatch(/shader-f16/);
+        continue;
+      }
+      if ((r.variant === 'subgroup' || r.variant === 'splitk') && !ctx.features.has('subgroups')) {
+        expect(r.status).toBe('skipped');
+        continue;
+      }
+      expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
+      // Test shapes are small: every output element is compared, not a sample.
+      expect(r.verification?.checked).toBe(r.verification?.total);
+      expect(r.verification?.total).toBe((r.shape.n ?? 0) * (r.shape.b ?? 0));
+      expect(r.bytes).toBeGreaterThan(0);
+      expect(r.gbps).toBeGreaterThan(0);
+    }
+    // Split-K really splits (the test preset has a long-K shape), and int4 pads K = 203 to 7 blocks.
+    const split = doc.results.find((r) => r.id === 'gemv/splitk/f32/n=5,k=1003,b=2');
+    expect(Number(split?.config?.splits)).toBeGreaterThan(2);
+  });
+
+  it('is correct in every autotune candidate: rows per subgroup 1-8, batch tiles with a partial last tile', async () => {
+    const ctx = await testGpu();
+    if (!ctx.features.has('subgroups')) return;
+    const cases = [];
+    for (const rows of [1, 2, 4, 8]) {
+      cases.push(makeCase(gemvSpec('subgroup', 'int4', { rows }), { n: 21, k: 99, b: 11 }));
+      cases.push(makeCase(gemvSpec('subgroup', 'f16', { rows, bt: 4 }), { n: 9, k: 33, b: 5 }));
+    }
+    for (const rows of [1, 2]) cases.push(makeCase(gemvSpec('splitk', 'int8', { rows }), { n: 3, k: 777, b: 9 }));
+    for (const f of FORMATS) cases.push(makeCase(gemvSpec('row', f, { wg: 32 }), { n: 7, k: 301, b: 9 }), makeCase(gemvSpec('naive', f), { n: 7, k: 301, b: 9 }));
+    const doc = await runSuite(ctx, cases, { ...TEST_RUN, trials: 1, warmup: 0, maxBatch: 1 });
+    for (const r of doc.results) expect(r.status, `${r.id} ${JSON.stringify(r.config)}: ${r.reason ?? ''}`).toBe('ok');
+    expect(doc.results.map((r) => r.config?.rows_per_subgroup).filter((v) => v !== undefined)).toEqual([1, 1, 2, 2, 4, 4, 8, 8, 1, 2]);
+    expect(doc.results.find((r) => r.variant === 'row')?.config?.workgroup).toBe(32);
+  });
+
+  it('rotates identical weight copies: the second execution (copy 1) gives the same verified output', async () => {
+    const ctx = await testGpu();
+    const shape: GemvShape = { n: 17, k: 131, b: 2 };
+    const spec = gemvSpec('row', 'int4');
+    const inst = await spec.build(ctx, shape, new Rng(5));
+    try {
+      expect(Number(inst.config?.weight_copies)).toBeGreaterThan(1);
+      const all = Array.from({ length: inst.outputCount }, (_, i) => i);
+      const runOnce = async (): Promise<ArrayLike<number>> => {
+        const enc = ctx.device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        inst.encode(pass);
+        pass.end();
+        ctx.device.queue.submit([enc.finish()]);
+        await ctx.device.queue.onSubmittedWorkDone();
+        return inst.readOutputs(all);
+      };
+      const tol = gemvTolerance(shape);
+      for (let copy = 0; copy < 2; copy++) {
+        const got = await runOnce();
+        for (const i of all) {
+          const ref = inst.reference(i);
+          expect(Math.abs((got[i] ?? NaN) - ref)).toBeLessThanOrEqual(tol.abs + tol.rel * Math.abs(ref));
+        }
+      }
+      // Not trivially zero: the outputs carry the data.
+      expect(Math.max(...all.map((i) => Math.abs(inst.reference(i))))).toBeGreaterThan(0.1);
+    } finally {
+      inst.destroy();
+    }
+  });
+
+  it('decodes int4 in the documented nibble order, not the swapped one', async () => {
+    const ctx = await testGpu();
+    const shape: GemvShape = { n: 6, k: 64, b: 1 };
+    const inst = await gemvSpec('naive', 'int4').build(ctx, shape, new Rng(11));
+    try {
+      // The seeds and X that build() drew from the same Rng sequence.
+      const rng = new Rng(11);
+      const wt = { format: 'int4' as const, n: 6, k: 64, units: 2, seedW: hashSeed(rng.int(0x7fffffff)), seedS: hashSeed(rng.int(0x7fffffff)) };
+      const x = rng.f32(64);
+      const enc = ctx.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      inst.encode(pass);
+      pass.end();
+      ctx.device.queue.submit([enc.finish()]);
+      const got = await inst.readOutputs([0, 1, 2, 3, 4, 5]);
+      const tol = gemvTolerance(shape).abs;
+      for (let row = 0; row < 6; row++) {
+        let swapped = 0;
+        // Element 8i+j read from the high nibble instead of the low one, and the reverse.
+        for (let k = 0; k < 64; k++) swapped += weightAt(wt, row, (k & ~7) | ((k & 7) ^ 4)) * (x[k] ?? NaN);
+        expect(Math.abs((got[row] ?? NaN) - gemvReference(wt, x, row, 0))).toBeLessThanOrEqual(tol);
+        expect(Math.abs((got[row] ?? NaN) - swapped)).toBeGreaterThan(100 * tol);
+      }
+    } finally {
+      inst.destroy();
+    }
+  });
+});

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GEMV_FORMATS,
+  GEMV_SQUARES,
+  INT4_SCALE,
+  INT8_SCALE,
+  MAX_COPIES,
+  ROTATE_BYTES,
+  buildGemvWgsl,
+  elementsPerUnit,
+  gemvBytes,
+  gemvCases,
+  gemvConfigs,
+  gemvFlops,
+  gemvLayout,
+  gemvReference,
+  gemvTolerance,
+  splitCount,
+  weightAt,
+  weightCopies,
+  type GemvFormat,
+  type GemvShape,
+  type GemvWeights,
+} from '../../src/kernels/gemv';
+import { DECODE_BATCHES, LLAMA3_8B, linearLayers } from '../../src/suite/shapes';
+import { f16FromWord, fillF16, fillF32, fillU32, hashSeed } from '../../src/util/hash';
+
+const L2_BYTES = 50e6;
+
+/** Bits of a u32 read as f32 (what WGSL's bitcast<f32> does). */
+function asF32(bits: number): number {
+  const v = new DataView(new ArrayBuffer(4));
+  v.setUint32(0, bits >>> 0, true);
+  return v.getFloat32(0, true);
+}
+
+/**
+ * Port of decode() in shaders/gemv/formats.wgsl for the integer formats (magic-number conversion
+ * included), before scales: elements 4s..4s+3 of a unit of four u32 words.
+ */
+function decodeLikeWgsl(format: 'int8' | 'int4', words: readonly number[], s: number): number[] {
+  const MAGIC = 0x4b000000;
+  const bytes = (w: number): number[] => [0, 8, 16, 24].map((sh) => ((w >>> sh) & 0xff) | MAGIC);
+  if (format === 'int8') return bytes(((words[s] ?? 0) ^ 0x80808080) >>> 0).map((b) => asF32(b) - (2 ** 23 + 128));
+  const word = ((words[s >> 1] ?? 0) >>> (4 * (s & 1))) & 0x0f0f0f0f;
+  return bytes(word).map((b) => asF32(b) - (2 ** 23 + 8));
+}
+
+function weights(format: GemvFormat, n: number, k: number, seed = 7): GemvWeights {
+  return { format, n, k, units: gemvLayout(format, n, k).units, seedW: hashSeed(seed), seedS: hashSeed(seed + 1) };
+}
+
+describe('gemv layout and formulas', () => {
+  it('pads rows to whole 16-byte units and counts weights, scales, X and Y', () => {
+    expect(GEMV_FORMATS.map(elementsPerUnit)).toEqual([4, 8, 16, 32]);
+    const odd = gemvLayout('int4', 37, 203);
+    expect(odd).toEqual({ units: 7, ldw: 224, weightWords: 37 * 7 * 4, scaleWords: Math.ceil((37 * 7) / 2), weightBytes: 37 * 7 * 16 + 2 * 37 * 7 });
+    expect(gemvLayout('f32', 37, 203).ldw).toBe(204);
+    expect(gemvLayout('f16', 37, 203).ldw).toBe(208);
+    expect(gemvLayout('int8', 37, 203)).toMatchObject({ ldw: 208, scaleWords: 37, weightBytes: 37 * 208 + 4 * 37 });
+    const s: GemvShape = { n: 8192, k: 8192, b: 1 };
+    const io = 4 * 8192 + 4 * 8192;
+    expect(gemvBytes('f32', s)).toBe(8192 * 8192 * 4 + io);
+    expect(gemvBytes('f16', s)).toBe(8192 * 8192 * 2 + io);
+    expect(gemvBytes('int8', s)).toBe(8192 * 8192 + 4 * 8192 + io);
+    // int4: 4.5 bits per weight (16 B of nibbles + 2 B of scale per 32 weights).
+    expect(gemvBytes('int4', s)).toBe(8192 * 8192 * 0.5 + 8192 * 256 * 2 + io);
+    expect(gemvBytes('int4', s) / gemvBytes('f32', s)).toBeCloseTo(4.5 / 32, 3);
+    expect(gemvBytes('f32', { n: 4096, k: 4096, b: 64 })).toBe(4096 * 4096 * 4 + 64 * 4096 * 4 * 2);
+    expect(gemvFlops({ n: 6, k: 7, b: 3 })).toBe(2 * 6 * 7 * 3);
+  });
+
+  it('widens the tolerance as K^1.5 (probabilistic f32 summation bound, |w|, |x| <= 1)', () => {
+    expect(gemvTolerance({ n: 1, k: 8192, b: 1 }).abs).toBeCloseTo(2 * 2 ** -24 * 8192 ** 1.5, 12);
+    expect(gemvTolerance({ n: 1, k: 203, b: 1 }).abs).toBeLessThan(1e-3);
+    expect(gemvTolerance({ n: 1, k: 4 * 8192, b: 1 }).abs / gemvTolerance({ n: 1, k: 8192, b: 1 }).abs).toBeCloseTo(8, 9);
+  });
+
+  it('rotates enough weight copies to stream several L2s between reads of one copy', () => {
+    for (const f of GEMV_FORMATS) {
+      for (const n of GEMV_SQUARES) {
+        const wb = gemvLayout(f, n, n).weightBytes;
+        const c = weightCopies(wb);
+        expect(c).toBeGreaterThanOrEqual(1);
+        expect(c).toBeLessThanOrEqual(MAX_COPIES);
+        // The other copies streamed between two uses of one copy flush a 50 MB L2 at least 2.5 times.
+        expect((c - 1) * wb + (c === 1 ? wb : 0)).toBeGreaterThan(2.5 * L2_BYTES);
+      }
+    }
+    expect(weightCopies(1 << 30)).toBe(1);
+    expect(weightCopies(64 << 20)).toBe(ROTATE_BYTES / (64 << 20));
+  });
+
+  it('splits K into at least two chunks that cover every unit once', () => {
+    for (const [sets, units, sg] of [[4096, 1024, 32], [128256, 128, 32], [5, 63, 4], [3, 2, 32], [1024, 4096, 32]] as const) {
+      const { splits, chunk } = splitCount(sets, units, sg);
+      expect(splits).toBeGreaterThanOrEqual(2);
+      expect(splits * chunk).toBeGreaterThanOrEqual(units);
+      expect((splits - 1) * chunk).toBeLessThan(units);
+    }
+    // Few rows, long K: many splits, each lane still looping over >= 4 units.
+    const few = splitCount(1024, 4096, 32);
+    expect(few.splits).toBe(8);
+    expect(few.chunk).toBeGreaterThanOrEqual(4 * 32);
+  });
+
+  it('offers configurations within the kernels\' accumulator arrays (MAX_ROWS = MAX_BT = 8)', () => {
+    for (const b of DECODE_BATCHES) {
+      for (const v of ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native'] as const) {
+        const cfgs = gemvConfigs(v, { n: 4096, k: 4096, b }, 256);
+        expect(cfgs.length).toBeGreaterThan(0);
+        for (const c of cfgs) {
+          expect(c.bt).toBe(Math.min(b, 8));
+          expect(c.rows).toBeLessThanOrEqual(8);
+          expect(Math.log2(c.wg) % 1).toBe(0);
+        }
+      }
+    }
+  });
+});
+
+describe('gemv weight formats (CPU twin of formats.wgsl)', () => {
+  it('turns bytes and nibbles into floats exactly with the 2^23 magic number', () => {
+    for (let q = 0; q < 16; q++) expect(asF32(0x4b000000 | q) - (2 ** 23 + 8)).toBe(q - 8);
+    for (let b = 0; b < 256; b++) {
+      const signed = b >= 128 ? b - 256 : b;
+      expect(asF32(0x4b000000 | (b ^ 0x80)) - (2 ** 23 + 128)).toBe(signed);
+    }
+  });
+
+  it('reads int4 blocks in the documented nibble order, zero point 8, f16 scale per block', () => {
+    const wt = weights('int4', 3, 70); // 3 blocks per row, the last one partial
+    for (const row of [0, 2]) {
+      for (const blk of [0, 2]) {
+        const unit = row * wt.units + blk;
+        const words = [0, 1, 2, 3].map((j) => fillU32(wt.seedW, unit * 4 + j));
+        const d = fillF16(wt.seedS, unit, INT4_SCALE);
+        for (let s = 0; s < 8; s++) {
+          const dec = decodeLikeWgsl('int4', words, s);
+          for (let t = 0; t < 4; t++) {
+            const col = blk * 32 + 4 * s + t;
+            if (col < wt.k) expect(weightAt(wt, row, col)).toBe(d * (dec[t] ?? NaN));
+          }
+        }
+        // Documented layout, stated independently: byte j of word i = element 8i+j (low), 8i+4+j (high).
+        const w1 = words[1] ?? 0;
+        expect(weightAt(wt, row, blk * 32 + 8 + 2)).toBe(d * (((w1 >>> 16) & 0xf) - 8));
+        expect(weightAt(wt, row, blk * 32 + 8 + 4 + 2)).toBe(d * (((w1 >>> 20) & 0xf) - 8));
+      }
+    }
+    // Block scale u is the half (u & 1) of scale word u >> 1, as the kernel's unit_scale reads it.
+    for (const u of [4, 5]) expect(f16FromWord(pcgWordOfF16Pair(wt.seedS, u >> 1), (u & 1) as 0 | 1) * INT4_SCALE).toBe(fillF16(wt.seedS, u, INT4_SCALE));
+  });
+
+  it('reads int8 as two\'s complement bytes times an f32 row scale, |w| <= 1', () => {
+    const wt = weights('int8', 4, 50); // ldw = 64: 4 units per row
+    let neg = 0;
+    for (let row = 0; row < 4; row++) {
+      const scale = fillF32(wt.seedS, row, INT8_SCALE);
+      expect(Math.abs(scale)).toBeLessThan(INT8_SCALE);
+      for (let col = 0; col < 50; col++) {
+        const unit = row * 4 + Math.floor(col / 16);
+        const words = [0, 1, 2, 3].map((j) => fillU32(wt.seedW, unit * 4 + j));
+        const q = decodeLikeWgsl('int8', words, Math.floor((col % 16) / 4))[col % 4] ?? NaN;
+        expect(Number.isInteger(q) && q >= -128 && q <= 127).toBe(true);
+        // Documented layout, stated independently: byte j of word i is element 4i + j.
+        const byte = ((words[Math.floor((col % 16) / 4)] ?? 0) >>> (8 * (col % 4))) & 0xff;
+        expect(q).toBe(byte >= 128 ? byte - 256 : byte);
+        const w = weightAt(wt, row, col);
+        expect(w).toBe(q * scale);
+        expect(Math.abs(w)).toBeLessThanOrEqual(1);
+        if (q < 0) neg++;
+      }
+    }
+    expect(neg).toBeGreaterThan(50);
+  });
+
+  it('reads f16 weights as halves, element 2i in the low half of word i', () => {
+    const wt = weights('f16', 2, 9);
+    const ldw = 16;
+    for (let col = 0; col < 9; col++) {
+      const e = ldw + col;
+      expect(weightAt(wt, 1, col)).toBe(fillF16(wt.seedW, e));
+      const word = pcgWordOfF16Pair(wt.seedW, e >> 1);
+      expect(f16FromWord(word, (e & 1) as 0 | 1)).toBe(fillF16(wt.seedW, e));
+    }
+  });
+
+  it('computes the reference over the first K columns only (padding of X is zero, of W random)', () => {
+    const wt = weights('int4', 2, 40); // ldw 64: 24 padded columns
+    const ldw = 64;
+    const x = new Float32Array(2 * ldw);
+    for (let i = 0; i < 40; i++) {
+      x[i] = (i % 7) / 8 - 0.4;
+      x[ldw + i] = 0.25;
+    }
+    let want = 0;
+    for (let k = 0; k < 40; k++) want += weightAt(wt, 1, k) * 0.25;
+    expect(gemvReference(wt, x, 1, 1)).toBeCloseTo(want, 12);
+    expect(gemvReference(wt, x, 1, 1)).not.toBe(0);
+  });
+});
+
+/** The u32 word a MODE 1 fill writes at word index i (two f16 from the hash, as fill.wgsl packs them). */
+function pcgWordOfF16Pair(seedWord: number, i: number): number {
+  const half = (j: number): number => f16Bits(fillF16(seedWord, j));
+  return (half(2 * i) | (half(2 * i + 1) << 16)) >>> 0;
+}
+
+/** The f16 encoding of v, by search over the 65536 encodings: slow, exact, and independent of the fill code. */
+function f16Bits(v: number): number {
+  for (let bits = 0; bits < 0x10000; bits++) if (f16FromWord(bits, 0) === v) return bits;
+  throw new Error(`no f16 encodes ${v}`);
+}
+
+describe('gemv cases', () => {
+  it('names cases family/variant/format/shape', () => {
+    const ids = gemvCases('full').map((c) => c.id);
+    expect(ids).toContain('gemv/subgroup/int4/n=8192,k=8192,b=1');
+    expect(ids).toContain('gemv/splitk/f16/n=4096,k=14336,b=1');
+    expect(ids).toContain('gemv/subgroup-native/f16/n=16384,k=16384,b=1');
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('test preset: tiny odd shapes that pad every format, every variant and format', () => {
+    const cases = gemvCases('test');
+    for (const c of cases) {
+      expect(c.shape.n ?? 0).toBeLessThan(64);
+      expect((c.shape.k ?? 0) % 2).toBe(1);
+      expect((c.shape.n ?? 0) % 2).toBe(1);
+    }
+    for (const v of ['naive', 'row', 'subgroup', 'splitk'])
+      for (const f of GEMV_FORMATS) expect(cases.some((c) => c.spec.variant === v && c.spec.dtype === f && c.shape.b === 1)).toBe(true);
+    expect(cases.some((c) => (c.shape.b ?? 0) > 8)).toBe(true);
+  });
+
+  it('full preset: the squares, the Llama-3-8B decode layers and the batch sweep', () => {
+    const cases = gemvCases('full');
+    const has = (v: string, f: string, n: number, k: number, b: number): boolean => cases.some((c) => c.id === `gemv/${v}/${f}/n=${n},k=${k},b=${b}`);
+    for (const n of GEMV_SQUARES) for (const f of GEMV_FORMATS) for (const v of ['naive', 'row', 'subgroup', 'splitk']) expect(has(v, f, n, n, 1)).toBe(true);
+    for (const l of linearLayers(LLAMA3_8B)) for (const f of GEMV_FORMATS) expect(has('subgroup', f, l.n, l.k, 1)).toBe(true);
+    for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) expect(has('subgroup', f, 8192, 8192, b)).toBe(true);
+    // Every full case's weights, rotated, stream far more than the L2 per pass.
+    for (const c of cases) {
+      const wb = gemvLayout(c.spec.dtype as GemvFormat, c.shape.n ?? 0, c.shape.k ?? 0).weightBytes;
+      expect(wb * weightCopies(wb)).toBeGreaterThan(4 * L2_BYTES);
+    }
+  });
+
+  it('builds native-f16 WGSL with the f16 extension and packed WGSL without it', () => {
+    expect(buildGemvWgsl('// k', 'native').startsWith('enable f16;')).toBe(true);
+    expect(buildGemvWgsl('// k', 'packed')).not.toMatch(/enable f16|f16>/);
+    expect(buildGemvWgsl('// k', 'packed')).toMatch(/unpack2x16float/);
+  });
+});
