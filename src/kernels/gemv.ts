@@ -225,7 +225,9 @@ export function gemvConfigs(variant: GemvVariant, s: GemvShape, units: number): 
       // More rows per subgroup = more loads in flight per lane but fewer subgroups, and each X load
       // serves more rows: int4 reads 8 vec4 of X (128 B) per 16 B of weights, so at ROWS = 1 the L1
       // traffic of X, not DRAM, would bound it. ROWS·BT accumulators, 64 at most.
-      return (s.b >= 8 ? [2, 4, 8] : [1, 2, 4, 8]).map((rows) => ({ wg: 256, rows, bt }));
+      // Workgroups of 128 or 256 (4 or 8 subgroups of 32) change how many row sets an SM holds.
+      if (s.b >= 8) return [2, 4, 8].map((rows) => ({ wg: 256, rows, bt }));
+      return [128, 256].flatMap((wg) => [1, 2, 4, 8].map((rows) => ({ wg, rows, bt })));
     case 'splitk':
       return [1, 2].map((rows) => ({ wg: 256, rows, bt }));
   }
