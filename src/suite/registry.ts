@@ -8,6 +8,9 @@ import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceili
 import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
 import { PdbError } from '../gpu/errors';
 // families: imports
+import { ATTENTION_SPECS, attentionCases } from '../kernels/attention';
+import { KV_SPECS, kvCases } from '../kernels/kv-cache';
+import { GEMM_SPECS, gemmCases } from '../kernels/gemm';
 import { GEMV_SPECS, gemvCases } from '../kernels/gemv';
 
 export const PRESETS = ['test', 'quick', 'full'] as const;
@@ -19,6 +22,9 @@ export const SPECS: readonly KernelSpec[] = [
   fmaF32Spec,
   fmaF16Spec,
   // families: specs
+  ...ATTENTION_SPECS,
+  ...KV_SPECS,
+  ...GEMM_SPECS,
   ...GEMV_SPECS,
 ] as unknown as readonly KernelSpec[];
 
@@ -43,6 +49,9 @@ export function casesFor(preset: Preset, limits: CaseLimits, filter?: string): B
   const all = [
     ...ceilingCases(preset, limits),
     // families: cases
+    ...attentionCases(preset),
+    ...kvCases(preset),
+    ...gemmCases(preset),
     ...gemvCases(preset),
   ];
   if (filter === undefined || filter === '') return all;

@@ -47,3 +47,24 @@ export const CONTEXT_LENGTHS = [512, 1024, 2048, 4096, 8192, 16384, 32768] as co
 
 /** Decode batch sizes (skinny GEMM). */
 export const DECODE_BATCHES = [1, 2, 4, 8, 16, 32, 64] as const;
+
+/** Square GEMM sizes (M = N = K) of the prefill GEMM sweep. */
+export const GEMM_SQUARE_SIZES = [512, 1024, 2048, 4096, 8192] as const;
+
+/** One prefill GEMM: a prompt of `m` tokens through a linear layer with `n` outputs and `k` inputs. */
+export interface PrefillGemmShape {
+  layer: string;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/**
+ * Prefill GEMMs of one decoder block's linear layers (QKV, O, gate/up, down) at each prompt length.
+ * The LM head is left out: prefill needs logits of the last position only, a GEMV.
+ */
+export function prefillGemmShapes(model: ModelDims = LLAMA3_8B, prompts: readonly number[] = PROMPT_LENGTHS): PrefillGemmShape[] {
+  return linearLayers(model)
+    .filter((l) => l.layer !== 'lm_head')
+    .flatMap((l) => prompts.map((m) => ({ layer: l.layer, m, n: l.n, k: l.k })));
+}

@@ -1,0 +1,236 @@
+// Register-blocked GEMM in packed half arithmetic (needs shader-f16): the f16-storage kernel with the
+// staged tiles kept in f16 and the 8×8 micro-tile multiplied with vec4<f16> FMAs, which GPUs with
+// paired half math (HFMA2) issue at twice the f32 rate. The products of one BK-deep tile are summed
+// in f16 and each tile's partial sums are then added into f32 accumulators, so the f16 rounding
+// error grows with BK (at most 32 terms), not with K.
+//   B_KMAJOR: C[M,N] = A[M,K] · Wᵀ, W [N,K];  else C = A · B, B [K,N].
+// Layout: as regblock-f16.wgsl (halves, leading dimensions multiples of 8; C f32).
+enable f16;
+
+override BM: u32 = 128;       // block rows; multiple of 16 (two halves of 4-row vec4 groups)
+override BN: u32 = 128;       // block cols; multiple of 16
+override BK: u32 = 16;        // k depth of one staged tile; multiple of 8
+override B_KMAJOR: bool = true;
+override GROUP_M: u32 = 8;    // block rows per raster group: neighbouring blocks reuse A and W in L2
+
+// 8×8 outputs per invocation: rows {4ty..4ty+3} ∪ BM/2+{...}, cols {4tx..4tx+3} ∪ BN/2+{...}.
+// Splitting each 8 into two 4-wide halves keeps a warp's vec4 loads on distinct banks.
+override TX: u32 = BN / 8u;
+override WG: u32 = (BM / 8u) * (BN / 8u);
+override BM4: u32 = BM / 4u;
+override BN4: u32 = BN / 4u;
+override A_LOADS: u32 = BM * BK / 8u / WG;   // 8-half vectors of A (or W) per invocation per tile
+override B_LOADS: u32 = BN * BK / 8u / WG;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  lda: u32,
+  ldb: u32,
+  ldc: u32,
+  groups_x: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+var<workgroup> sa: array<vec4<f16>, 2u * BK * BM4>;
+var<workgroup> sb: array<vec4<f16>, 2u * BK * BN4>;
+
+const LANES = vec4<u32>(0u, 1u, 2u, 3u);
+
+// Eight halves (k .. k+7) of a K-contiguous row, components at k >= K zeroed.
+struct Half8 {
+  lo: vec4<f16>,
+  hi: vec4<f16>,
+}
+
+fn halves(x: vec4<u32>) -> Half8 {
+  return Half8(vec4<f16>(bitcast<vec2<f16>>(x.x), bitcast<vec2<f16>>(x.y)), vec4<f16>(bitcast<vec2<f16>>(x.z), bitcast<vec2<f16>>(x.w)));
+}
+
+fn widen(x: vec4<u32>, k: u32, keep: bool) -> Half8 {
+  let h = halves(x);
+  let lo = h.lo;
+  let hi = h.hi;
+  let kk = vec4<u32>(k) + LANES;
+  let z = vec4<f16>(0.0);
+  return Half8(select(z, lo, (kk < vec4<u32>(p.k)) & vec4<bool>(keep)), select(z, hi, (kk + vec4<u32>(4u) < vec4<u32>(p.k)) & vec4<bool>(keep)));
+}
+
+// Vector v (8 halves) of a K-contiguous BR×BK tile; consecutive v walk down the rows so the
+// transposed workgroup stores are conflict-free.
+fn load_kmajor_a(r0: u32, k0: u32, v: u32) -> Half8 {
+  let r = r0 + v % BM;
+  let k = k0 + (v / BM) * 8u;
+  let x = a[min(r, p.m - 1u) * (p.lda / 8u) + min(k / 8u, p.lda / 8u - 1u)];
+  return widen(x, k, r < p.m);
+}
+
+fn load_kmajor_b(r0: u32, k0: u32, v: u32) -> Half8 {
+  let r = r0 + v % BN;
+  let k = k0 + (v / BN) * 8u;
+  let x = b[min(r, p.n - 1u) * (p.ldb / 8u) + min(k / 8u, p.ldb / 8u - 1u)];
+  return widen(x, k, r < p.n);
+}
+
+// Vector v of an N-contiguous BK×BN tile of B [K,N] (8 columns of one row k).
+fn load_nmajor_b(n0: u32, k0: u32, v: u32) -> Half8 {
+  let k = k0 + v / (BN / 8u);
+  let n8 = n0 / 8u + v % (BN / 8u);
+  let x = b[min(k, p.k - 1u) * (p.ldb / 8u) + min(n8, p.ldb / 8u - 1u)];
+  let z = vec4<f16>(0.0);
+  let h = halves(x);
+  return Half8(select(z, h.lo, k < p.k), select(z, h.hi, k < p.k));
+}
+
+fn store_kmajor(dst_is_a: bool, buf: u32, v: u32, x: Half8) {
+  let rows = select(BN, BM, dst_is_a);
+  let w4 = rows / 4u;
+  let r = v % rows;
+  let base = buf * BK * w4 + (v / rows) * 8u * w4 + r / 4u;
+  let lane = r % 4u;
+  if (dst_is_a) {
+    sa[base][lane] = x.lo.x; sa[base + w4][lane] = x.lo.y; sa[base + 2u * w4][lane] = x.lo.z; sa[base + 3u * w4][lane] = x.lo.w;
+    sa[base + 4u * w4][lane] = x.hi.x; sa[base + 5u * w4][lane] = x.hi.y; sa[base + 6u * w4][lane] = x.hi.z; sa[base + 7u * w4][lane] = x.hi.w;
+  } else {
+    sb[base][lane] = x.lo.x; sb[base + w4][lane] = x.lo.y; sb[base + 2u * w4][lane] = x.lo.z; sb[base + 3u * w4][lane] = x.lo.w;
+    sb[base + 4u * w4][lane] = x.hi.x; sb[base + 5u * w4][lane] = x.hi.y; sb[base + 6u * w4][lane] = x.hi.z; sb[base + 7u * w4][lane] = x.hi.w;
+  }
+}
+
+fn store_a(buf: u32, v: u32, x: Half8) {
+  store_kmajor(true, buf, v, x);
+}
+
+fn store_b(buf: u32, v: u32, x: Half8) {
+  if (B_KMAJOR) {
+    store_kmajor(false, buf, v, x);
+  } else {
+    // Row k of the tile, columns 8·(v mod BN/8) .. +7: two vec4 stores.
+    let i = buf * BK * BN4 + (v / (BN / 8u)) * BN4 + (v % (BN / 8u)) * 2u;
+    sb[i] = x.lo;
+    sb[i + 1u] = x.hi;
+  }
+}
+
+fn put(m: u32, n4a: u32, n4b: u32, va: vec4<f32>, vb: vec4<f32>) {
+  let ldc4 = p.ldc / 4u;
+  if (m < p.m) {
+    if (n4a < ldc4) { c[m * ldc4 + n4a] = va; }
+    if (n4b < ldc4) { c[m * ldc4 + n4b] = vb; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  // Grouped raster order (GROUP_M block rows at a time) so that concurrently running blocks share
+  // rows of A and W in L2 instead of streaming all of W once per block row.
+  let blocks_m = (p.m + BM - 1u) / BM;
+  let blocks_n = (p.n + BN - 1u) / BN;
+  let pid = wid.y * p.groups_x + wid.x;
+  if (pid >= blocks_m * blocks_n) {
+    return;
+  }
+  let per_group = GROUP_M * blocks_n;
+  let first_m = (pid / per_group) * GROUP_M;
+  let group_rows = min(blocks_m - first_m, GROUP_M);
+  let bm = first_m + (pid % per_group) % group_rows;
+  let bn = (pid % per_group) / group_rows;
+  let m0 = bm * BM;
+  let n0 = bn * BN;
+  let tx = tid % TX;
+  let ty = tid / TX;
+
+  var c0a = vec4<f32>(0.0); var c0b = vec4<f32>(0.0);
+  var c1a = vec4<f32>(0.0); var c1b = vec4<f32>(0.0);
+  var c2a = vec4<f32>(0.0); var c2b = vec4<f32>(0.0);
+  var c3a = vec4<f32>(0.0); var c3b = vec4<f32>(0.0);
+  var c4a = vec4<f32>(0.0); var c4b = vec4<f32>(0.0);
+  var c5a = vec4<f32>(0.0); var c5b = vec4<f32>(0.0);
+  var c6a = vec4<f32>(0.0); var c6b = vec4<f32>(0.0);
+  var c7a = vec4<f32>(0.0); var c7b = vec4<f32>(0.0);
+
+  // Per-tile partial sums in f16 (see the header).
+  var h0a = vec4<f16>(0.0); var h0b = vec4<f16>(0.0);
+  var h1a = vec4<f16>(0.0); var h1b = vec4<f16>(0.0);
+  var h2a = vec4<f16>(0.0); var h2b = vec4<f16>(0.0);
+  var h3a = vec4<f16>(0.0); var h3b = vec4<f16>(0.0);
+  var h4a = vec4<f16>(0.0); var h4b = vec4<f16>(0.0);
+  var h5a = vec4<f16>(0.0); var h5b = vec4<f16>(0.0);
+  var h6a = vec4<f16>(0.0); var h6b = vec4<f16>(0.0);
+  var h7a = vec4<f16>(0.0); var h7b = vec4<f16>(0.0);
+
+  // Register staging of the next tile (at most 4 vectors per operand for the configurations in use).
+  var ra: array<Half8, 4>;
+  var rb: array<Half8, 4>;
+  let ktiles = (p.k + BK - 1u) / BK;
+
+  for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, 0u, tid + i * WG); }
+  for (var i = 0u; i < B_LOADS; i++) {
+    if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, 0u, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, 0u, tid + i * WG); }
+  }
+  for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
+  for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
+  workgroupBarrier();
+
+  for (var t = 0u; t < ktiles; t++) {
+    let cur = t % 2u;
+    let more = t + 1u < ktiles;
+    if (more) {
+      let k0 = (t + 1u) * BK;
+      for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, k0, tid + i * WG); }
+      for (var i = 0u; i < B_LOADS; i++) {
+        if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, k0, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, k0, tid + i * WG); }
+      }
+    }
+    let abase = cur * BK * BM4 + ty;
+    let bbase = cur * BK * BN4 + tx;
+    for (var kk = 0u; kk < BK; kk++) {
+      let a0 = sa[abase + kk * BM4];
+      let a1 = sa[abase + kk * BM4 + BM4 / 2u];
+      let b0 = sb[bbase + kk * BN4];
+      let b1 = sb[bbase + kk * BN4 + BN4 / 2u];
+      h0a = fma(vec4<f16>(a0.x), b0, h0a); h0b = fma(vec4<f16>(a0.x), b1, h0b);
+      h1a = fma(vec4<f16>(a0.y), b0, h1a); h1b = fma(vec4<f16>(a0.y), b1, h1b);
+      h2a = fma(vec4<f16>(a0.z), b0, h2a); h2b = fma(vec4<f16>(a0.z), b1, h2b);
+      h3a = fma(vec4<f16>(a0.w), b0, h3a); h3b = fma(vec4<f16>(a0.w), b1, h3b);
+      h4a = fma(vec4<f16>(a1.x), b0, h4a); h4b = fma(vec4<f16>(a1.x), b1, h4b);
+      h5a = fma(vec4<f16>(a1.y), b0, h5a); h5b = fma(vec4<f16>(a1.y), b1, h5b);
+      h6a = fma(vec4<f16>(a1.z), b0, h6a); h6b = fma(vec4<f16>(a1.z), b1, h6b);
+      h7a = fma(vec4<f16>(a1.w), b0, h7a); h7b = fma(vec4<f16>(a1.w), b1, h7b);
+    }
+    // Fold this tile's f16 partial sums into the f32 accumulators.
+    c0a += vec4<f32>(h0a); c0b += vec4<f32>(h0b); h0a = vec4<f16>(0.0); h0b = vec4<f16>(0.0);
+    c1a += vec4<f32>(h1a); c1b += vec4<f32>(h1b); h1a = vec4<f16>(0.0); h1b = vec4<f16>(0.0);
+    c2a += vec4<f32>(h2a); c2b += vec4<f32>(h2b); h2a = vec4<f16>(0.0); h2b = vec4<f16>(0.0);
+    c3a += vec4<f32>(h3a); c3b += vec4<f32>(h3b); h3a = vec4<f16>(0.0); h3b = vec4<f16>(0.0);
+    c4a += vec4<f32>(h4a); c4b += vec4<f32>(h4b); h4a = vec4<f16>(0.0); h4b = vec4<f16>(0.0);
+    c5a += vec4<f32>(h5a); c5b += vec4<f32>(h5b); h5a = vec4<f16>(0.0); h5b = vec4<f16>(0.0);
+    c6a += vec4<f32>(h6a); c6b += vec4<f32>(h6b); h6a = vec4<f16>(0.0); h6b = vec4<f16>(0.0);
+    c7a += vec4<f32>(h7a); c7b += vec4<f32>(h7b); h7a = vec4<f16>(0.0); h7b = vec4<f16>(0.0);
+    if (more) {
+      let nxt = 1u - cur;
+      for (var i = 0u; i < A_LOADS; i++) { store_a(nxt, tid + i * WG, ra[i]); }
+      for (var i = 0u; i < B_LOADS; i++) { store_b(nxt, tid + i * WG, rb[i]); }
+    }
+    workgroupBarrier();
+  }
+
+  let ma = m0 + 4u * ty;
+  let mb = m0 + BM / 2u + 4u * ty;
+  let n4a = n0 / 4u + tx;
+  let n4b = n4a + BN4 / 2u;
+  put(ma, n4a, n4b, c0a, c0b);
+  put(ma + 1u, n4a, n4b, c1a, c1b);
+  put(ma + 2u, n4a, n4b, c2a, c2b);
+  put(ma + 3u, n4a, n4b, c3a, c3b);
+  put(mb, n4a, n4b, c4a, c4b);
+  put(mb + 1u, n4a, n4b, c5a, c5b);
+  put(mb + 2u, n4a, n4b, c6a, c6b);
+  put(mb + 3u, n4a, n4b, c7a, c7b);
+}

@@ -1,0 +1,487 @@
+/**
+ * Prefill GEMM family: the ladder from a naive kernel to tensor cores.
+ *   naive            one invocation per output element;
+ *   tiled            16×16 workgroup-memory tiles, one output per invocation;
+ *   regblock         8×8 register micro-tiles, vec4 workgroup loads, double-buffered tiles with
+ *                    register prefetch, block shape autotuned per device and shape;
+ *   regblock/f16     the same with f16 storage (half the traffic), f32 multiply-add and accumulation;
+ *   regblock-hfma    f16 storage and packed f16 multiply-add inside each k tile, f32 across tiles;
+ *   subgroup-matrix  f16 tensor cores (chromium-experimental-subgroup-matrix), f32 accumulation.
+ * The main layout is C = A·Wᵀ with W [N,K] as framework linear layers store it (variants without a
+ * suffix); `-ab` variants compute the textbook C = A·B with B [K,N]. C is always f32.
+ */
+import naiveWgsl from '../../shaders/gemm/naive.wgsl?raw';
+import tiledWgsl from '../../shaders/gemm/tiled.wgsl?raw';
+import regblockWgsl from '../../shaders/gemm/regblock.wgsl?raw';
+import regblockF16Wgsl from '../../shaders/gemm/regblock-f16.wgsl?raw';
+import regblockHfmaWgsl from '../../shaders/gemm/regblock-hfma.wgsl?raw';
+import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
+import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/device';
+import { SkipCase, errorMessage } from '../gpu/errors';
+import { fillBuffer } from '../gpu/fill';
+import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
+import type { Encode } from '../gpu/timer';
+import { autotune, type Candidate } from '../suite/autotune';
+import { GEMM_SQUARE_SIZES, prefillGemmShapes } from '../suite/shapes';
+import { compare } from '../suite/verify';
+import { fillF16, fillF32, hashSeed } from '../util/hash';
+import type { Rng } from '../util/rng';
+import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+
+export interface GemmShape extends Shape {
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** 'nt': C = A·Wᵀ with W [N,K] (linear layers); 'nn': C = A·B with B [K,N]. */
+export type GemmLayout = 'nt' | 'nn';
+/** Element type of A and W (or B) in memory. */
+export type GemmStorage = 'f32' | 'f16';
+/** How products are summed: f32 FMAs, f16 FMAs per k tile folded into f32, or tensor cores into f32. */
+export type GemmMath = 'f32' | 'hfma' | 'tensor';
+
+/** Row-major buffer layout of one case; leading dimensions in elements. */
+export interface GemmDims {
+  lda: number;
+  ldb: number;
+  ldc: number;
+  /** Rows allocated for C (M, or M rounded up to whole blocks for kernels that store whole blocks). */
+  cRows: number;
+}
+
+const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
+
+/** Bytes per element of a storage type. */
+export function elementBytes(storage: GemmStorage): number {
+  return storage === 'f16' ? 2 : 4;
+}
+
+/**
+ * Leading dimensions: rows of A and W/B start on 16-byte boundaries (4 f32 or 8 f16) so kernels read
+ * them as 16-byte vectors; C rows are padded to `cPad.cols` and its row count to `cPad.rows`.
+ */
+export function gemmDims(s: GemmShape, storage: GemmStorage, layout: GemmLayout, cPad: { rows: number; cols: number }): GemmDims {
+  const align = 16 / elementBytes(storage);
+  return {
+    lda: roundUp(s.k, align),
+    ldb: layout === 'nt' ? roundUp(s.k, align) : roundUp(s.n, align),
+    ldc: roundUp(s.n, cPad.cols),
+    cRows: roundUp(s.m, cPad.rows),
+  };
+}
+
+/** FLOPs of one GEMM: one multiply and one add per (m, n, k). */
+export function gemmFlops(s: GemmShape): number {
+  return 2 * s.m * s.n * s.k;
+}
+
+/** Compulsory traffic: A and W (or B) read once in their storage type, C written once in f32. */
+export function gemmBytes(s: GemmShape, storage: GemmStorage): number {
+  return (s.m * s.k + s.n * s.k) * elementBytes(storage) + s.m * s.n * 4;
+}
+
+const U32 = 2 ** -24; // unit roundoff of f32
+const U16 = 2 ** -11; // unit roundoff of f16
+
+/**
+ * Tolerance of one output, a K-term dot product of inputs in [-1, 1). Partial sums random-walk with
+ * σ ≈ √j/3 after j terms, and each FMA rounds with error ≤ u·|partial|, so the accumulated error
+ * has σ ≈ u·√(Σ j/9) ≈ u·K/4.2; the bound 2·u·K is ≈ 8σ, while an indexing or masking bug errs by
+ * whole terms (|a·b| ≈ 0.25 on average), far above it for every K the suite runs.
+ *   f32:    u = 2^-24 (f16 inputs widened to f32 have exact products: the same bound holds).
+ *   tensor: tensor cores add in f32 but align and truncate inside each MMA: 4× the f32 bound.
+ *   hfma:   each k tile (at most 32 terms) is summed in f16 (u = 2^-11) before it is added in f32:
+ *           per tile σ ≈ u·32/4.2 and K/32 tiles add in quadrature, σ ≈ u·√(32K)/4.2; bound 2·u·√(32K).
+ */
+export function gemmTolerance(k: number, math: GemmMath): Tolerance {
+  if (math === 'hfma') return { abs: 2 * U16 * Math.sqrt(32 * k), rel: 0 };
+  if (math === 'tensor') return { abs: 8 * U32 * k, rel: 0 };
+  return { abs: 2 * U32 * k, rel: 0 };
+}
+
+/** Element reader of an operand: value of element (row, col) of a row-major matrix. */
+export type ElementAt = (row: number, col: number) => number;
+
+/** float64 dot product of row m of A with column n of op(B): the reference of C[m, n]. */
+export function gemmReference(aAt: ElementAt, bAt: ElementAt, layout: GemmLayout, m: number, n: number, k: number): number {
+  let sum = 0;
+  if (layout === 'nt') for (let i = 0; i < k; i++) sum += aAt(m, i) * bAt(n, i);
+  else for (let i = 0; i < k; i++) sum += aAt(m, i) * bAt(i, n);
+  return sum;
+}
+
+/** Reader of a matrix filled by fillBuffer with leading dimension `ld` (in elements). */
+function filledMatrix(storage: GemmStorage, seedWord: number, ld: number): ElementAt {
+  return storage === 'f16' ? (r, c) => fillF16(seedWord, r * ld + c) : (r, c) => fillF32(seedWord, r * ld + c);
+}
+
+/** A block-shape configuration: override constants and the block it covers. */
+export interface GemmConfig {
+  label: string;
+  constants: Readonly<Record<string, number>>;
+  /** Output rows and columns per workgroup. */
+  bm: number;
+  bn: number;
+  /** Invocations per workgroup. */
+  invocations: number;
+  /** Workgroup memory in bytes. */
+  sharedBytes: number;
+}
+
+/** Register-blocked configurations (8×8 micro-tiles, so invocations = BM/8 · BN/8). */
+export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMath): GemmConfig {
+  const invocations = (bm / 8) * (bn / 8);
+  // Staged tiles are f32 except in the packed-half kernel; two buffers of BK×(BM+BN).
+  const sharedBytes = 2 * bk * (bm + bn) * (math === 'hfma' ? 2 : 4);
+  return { label: `${bm}x${bn}x${bk}`, constants: { BM: bm, BN: bn, BK: bk }, bm, bn, invocations, sharedBytes };
+}
+
+/** Subgroup-matrix configurations: SG_M×SG_N subgroups of 32, each a 32×64 piece of the block. */
+export function subgroupMatrixConfig(sgM: number, sgN: number, bk: number): GemmConfig {
+  const bm = 32 * sgM;
+  const bn = 64 * sgN;
+  return { label: `${bm}x${bn}x${bk}`, constants: { SG_M: sgM, SG_N: sgN, BK: bk }, bm, bn, invocations: 32 * sgM * sgN, sharedBytes: 2 * (bm + bn) * (bk + 8) * 2 };
+}
+
+/**
+ * Whether every invocation of a configuration stages a whole number of 16-byte vectors per tile,
+ * at most `maxLoads` per operand (the size of the kernels' register staging arrays).
+ */
+export function loadsFit(tileElems: number, elemsPerVector: number, invocations: number, maxLoads: number): boolean {
+  const loads = tileElems / elemsPerVector / invocations;
+  return Number.isInteger(loads) && loads >= 1 && loads <= maxLoads;
+}
+
+/** Autotune candidates of each register-blocked kernel: large blocks for big GEMMs, 64-row blocks for short prompts. */
+export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
+  regblockConfig(128, 128, 8, 'f32'),
+  regblockConfig(128, 128, 16, 'f32'),
+  regblockConfig(128, 64, 16, 'f32'),
+  regblockConfig(64, 128, 16, 'f32'),
+  regblockConfig(64, 64, 16, 'f32'),
+];
+export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
+  regblockConfig(128, 128, 16, 'f32'),
+  regblockConfig(128, 64, 16, 'f32'),
+  regblockConfig(64, 128, 16, 'f32'),
+  regblockConfig(64, 64, 16, 'f32'),
+];
+export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
+  regblockConfig(128, 128, 16, 'hfma'),
+  regblockConfig(128, 128, 32, 'hfma'),
+  regblockConfig(128, 64, 32, 'hfma'),
+  regblockConfig(64, 128, 32, 'hfma'),
+  regblockConfig(64, 64, 32, 'hfma'),
+];
+export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
+  subgroupMatrixConfig(4, 2, 32),
+  subgroupMatrixConfig(4, 2, 16),
+  subgroupMatrixConfig(2, 2, 32),
+  subgroupMatrixConfig(4, 1, 32),
+  subgroupMatrixConfig(2, 1, 32),
+];
+
+/** The subgroup-matrix configuration the tensor-core kernel is written for. */
+export const TENSOR_CONFIG = { componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 } as const;
+
+type Kernel = 'naive' | 'tiled' | 'regblock' | 'subgroup-matrix';
+
+interface GemmVariant {
+  kernel: Kernel;
+  variant: string;
+  storage: GemmStorage;
+  math: GemmMath;
+  layout: GemmLayout;
+  code: string;
+  description: string;
+  requires: readonly string[];
+  /** Candidate configurations (one for the fixed-shape baselines). */
+  configs: readonly GemmConfig[];
+}
+
+/** Bytes of each buffer of a case. */
+export function gemmBufferBytes(s: GemmShape, v: Pick<GemmVariant, 'storage' | 'layout' | 'kernel'>): { a: number; b: number; c: number } {
+  const d = gemmDims(s, v.storage, v.layout, cPadding(v.kernel));
+  const es = elementBytes(v.storage);
+  return { a: s.m * d.lda * es, b: (v.layout === 'nt' ? s.n : s.k) * d.ldb * es, c: d.cRows * d.ldc * 4 };
+}
+
+/** The tensor-core kernel stores whole 16×16 result matrices of whole blocks (at most 128×128 here). */
+function cPadding(kernel: Kernel): { rows: number; cols: number } {
+  return kernel === 'subgroup-matrix' ? { rows: 128, cols: 128 } : { rows: 1, cols: 4 };
+}
+
+/** Executions per autotune span: ≈1 ms at a modest 10 TFLOP/s guess, at most 4 (tiny shapes need no precision). */
+function tuneBatch(flops: number): number {
+  return Math.max(1, Math.min(4, Math.ceil(1e10 / flops)));
+}
+
+/** Output samples each candidate must match before it is timed. */
+const TUNE_SAMPLES = 8;
+
+function makeSpec(v: GemmVariant): KernelSpec<GemmShape> {
+  const cPad = cPadding(v.kernel);
+  return {
+    family: 'gemm',
+    variant: v.variant,
+    dtype: v.storage,
+    phase: 'prefill',
+    description: v.description,
+    wgsl: [v.code],
+    requires: v.requires,
+    check(ctx, s) {
+      if (v.kernel === 'subgroup-matrix') {
+        const fits = ctx.subgroupMatrixConfigs.some(
+          (c) => c.componentType === TENSOR_CONFIG.componentType && c.resultComponentType === TENSOR_CONFIG.resultComponentType && c.M === 16 && c.N === 16 && c.K === 16,
+        );
+        if (!fits) {
+          const offered = ctx.subgroupMatrixConfigs.map((c) => `${c.componentType}→${c.resultComponentType} ${c.M}×${c.N}×${c.K}`).join(', ') || 'none';
+          throw new SkipCase(`the adapter offers no f16→f32 16×16×16 subgroup-matrix configuration (offered: ${offered})`);
+        }
+        const { subgroup_min_size: lo, subgroup_max_size: hi } = ctx.info;
+        if (lo !== 32 || hi !== 32) throw new SkipCase(`the subgroup-matrix kernel is written for subgroups of 32 invocations; this adapter reports ${lo ?? '?'}..${hi ?? '?'}`);
+      }
+      const bytes = gemmBufferBytes(s, v);
+      const bind = ctx.limits.maxStorageBufferBindingSize ?? 134217728;
+      const maxBuf = ctx.limits.maxBufferSize ?? 268435456;
+      const biggest = Math.max(bytes.a, bytes.b, bytes.c);
+      if (biggest > Math.min(bind, maxBuf)) throw new SkipCase(`a ${biggest} B operand exceeds this device's buffer/binding limit of ${Math.min(bind, maxBuf)} B`);
+    },
+    flops: gemmFlops,
+    bytes: (s) => gemmBytes(s, v.storage),
+    tolerance: (s) => gemmTolerance(s.k, v.math),
+    build: (ctx, s, rng) => buildGemm(ctx, s, rng, v, cPad),
+  };
+}
+
+async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant, cPad: { rows: number; cols: number }): Promise<KernelInstance> {
+  const { device } = ctx;
+  const d = gemmDims(s, v.storage, v.layout, cPad);
+  const sizes = gemmBufferBytes(s, v);
+  const seedA = hashSeed(rng.int(0x7fffffff));
+  const seedB = hashSeed(rng.int(0x7fffffff));
+  const owned: GPUBuffer[] = [];
+  const own = (b: GPUBuffer): GPUBuffer => (owned.push(b), b);
+  try {
+    const a = own(emptyBuffer(device, sizes.a, 'gemm-a'));
+    const b = own(emptyBuffer(device, sizes.b, 'gemm-b'));
+    const c = own(emptyBuffer(device, sizes.c, 'gemm-c'));
+    // The whole padded buffers are filled; kernels mask the padding (k >= K) themselves.
+    const mode = v.storage === 'f16' ? 'f16x2' : 'f32';
+    const wordsOf = (bytes: number): number => Math.ceil(bytes / 4);
+    await fillBuffer(ctx, a, wordsOf(sizes.a), mode, seedA);
+    await fillBuffer(ctx, b, wordsOf(sizes.b), mode, seedB);
+    const aAt = filledMatrix(v.storage, seedA, d.lda);
+    const bAt = filledMatrix(v.storage, seedB, d.ldb);
+    const reference = (i: number): number => {
+      const m = Math.floor(i / s.n);
+      return gemmReference(aAt, bAt, v.layout, m, i - m * s.n, s.k);
+    };
+    const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+    const maxInvocations = ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256;
+    const maxShared = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
+    const readOutputs = async (indices: readonly number[]): Promise<Float32Array> => {
+      const words = indices.map((i) => {
+        const m = Math.floor(i / s.n);
+        return m * d.ldc + (i - m * s.n);
+      });
+      return new Float32Array((await readWords(device, c, words)).buffer);
+    };
+
+    const candidates: Candidate<Record<string, string | number>>[] = [];
+    const notes: string[] = [];
+    // A software adapter's timings say nothing about GPUs and each compile of these unrolled kernels
+    // costs it seconds: it tries the largest and the smallest block only (both still verified).
+    const configs = ctx.info.software && v.configs.length > 2 ? [v.configs[0], v.configs[v.configs.length - 1]].filter((c): c is GemmConfig => c !== undefined) : v.configs;
+    for (const cfg of configs) {
+      if (cfg.invocations > maxInvocations || cfg.sharedBytes > maxShared) {
+        notes.push(`${cfg.label}=over-limits`);
+        continue;
+      }
+      let groups: [number, number];
+      if (v.kernel === 'naive' || v.kernel === 'tiled') {
+        groups = [Math.ceil(s.n / cfg.bn), Math.ceil(s.m / cfg.bm)];
+        if (groups[1] > maxPerDim || groups[0] > maxPerDim) throw new SkipCase(`a ${groups[0]}×${groups[1]} grid exceeds this device's ${maxPerDim} workgroups per dimension`);
+      } else {
+        groups = dispatch2d(Math.ceil(s.m / cfg.bm) * Math.ceil(s.n / cfg.bn), maxPerDim);
+      }
+      let pipeline: GPUComputePipeline;
+      try {
+        pipeline = await getPipeline(device, { label: `gemm-${v.variant}-${v.storage}`, code: v.code, entryPoint: 'main', constants: { ...cfg.constants, ...(v.kernel === 'subgroup-matrix' ? {} : { B_KMAJOR: v.layout === 'nt' ? 1 : 0 }) } });
+      } catch (e) {
+        if (configs.length === 1) throw e;
+        notes.push(`${cfg.label}=no-pipeline`);
+        console.warn(`gemm ${v.variant}/${v.storage} ${cfg.label}: ${errorMessage(e)}`);
+        continue;
+      }
+      const params = own(uniformBuffer(device, new Uint32Array([s.m, s.n, s.k, d.lda, d.ldb, d.ldc, groups[0], 0]), 'gemm-params'));
+      const bind = bindBuffers(device, pipeline, `gemm-${v.variant}`, [a, b, c, params]);
+      const [gx, gy] = groups;
+      const encode: Encode = (pass) => {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bind);
+        pass.dispatchWorkgroups(gx, gy);
+      };
+      const config = { tile: cfg.label, workgroup: cfg.invocations, grid: `${gx}x${gy}` };
+      if (configs.length > 1) {
+        // Only a configuration that computes the right numbers may win the autotune.
+        const enc = device.createCommandEncoder({ label: 'gemm-tune-verify' });
+        const pass = enc.beginComputePass();
+        encode(pass);
+        pass.end();
+        device.queue.submit([enc.finish()]);
+        const picks = rng.sample(s.m * s.n, TUNE_SAMPLES);
+        const verdict = compare(await readOutputs(picks), picks, reference, gemmTolerance(s.k, v.math), s.m * s.n);
+        if (!verdict.passed) {
+          notes.push(`${cfg.label}=wrong`);
+          continue;
+        }
+      }
+      candidates.push({ config, encode });
+    }
+    if (candidates.length === 0) throw new Error(`no configuration of gemm/${v.variant}/${v.storage} produced verified output (${notes.join(' ')})`);
+    const { best, timings } = await autotune(ctx, candidates, tuneBatch(gemmFlops(s)), 3);
+    const tuned = candidates.map((cand, i) => `${cand.config.tile}=${(timings[i] ?? NaN).toPrecision(4)}ms`);
+    const config: Record<string, string | number> = { ...best.config };
+    if (configs.length > 1) config.autotune = [...tuned, ...notes].join(' ');
+    return {
+      outputCount: s.m * s.n,
+      config,
+      encode: best.encode,
+      readOutputs,
+      reference,
+      destroy() {
+        for (const buf of owned) buf.destroy();
+      },
+    };
+  } catch (e) {
+    for (const buf of owned) buf.destroy();
+    throw e;
+  }
+}
+
+const BASELINE_NAIVE: GemmConfig = { label: '16x16', constants: { WG_X: 16, WG_Y: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 0 };
+const BASELINE_TILED: GemmConfig = { label: '16x16', constants: { TILE: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 2 * 16 * 16 * 4 };
+
+function variants(): GemmVariant[] {
+  const out: GemmVariant[] = [];
+  for (const layout of ['nt', 'nn'] as const) {
+    const suffix = layout === 'nn' ? '-ab' : '';
+    const what = layout === 'nt' ? 'C = A·Wᵀ' : 'C = A·B';
+    out.push(
+      { kernel: 'naive', variant: `naive${suffix}`, storage: 'f32', math: 'f32', layout, code: naiveWgsl, requires: [], configs: [BASELINE_NAIVE], description: `${what}, f32, one invocation per output (baseline)` },
+      { kernel: 'tiled', variant: `tiled${suffix}`, storage: 'f32', math: 'f32', layout, code: tiledWgsl, requires: [], configs: [BASELINE_TILED], description: `${what}, f32, 16×16 workgroup-memory tiles, one output per invocation` },
+      {
+        kernel: 'regblock',
+        variant: `regblock${suffix}`,
+        storage: 'f32',
+        math: 'f32',
+        layout,
+        code: regblockWgsl,
+        requires: [],
+        configs: REGBLOCK_F32_CONFIGS,
+        description: `${what}, f32, 8×8 register micro-tiles, double-buffered vec4 tiles, autotuned block`,
+      },
+    );
+  }
+  out.push(
+    {
+      kernel: 'regblock',
+      variant: 'regblock',
+      storage: 'f16',
+      math: 'f32',
+      layout: 'nt',
+      code: regblockF16Wgsl,
+      requires: [],
+      configs: REGBLOCK_F16_CONFIGS,
+      description: 'C = A·Wᵀ, f16 storage, f32 multiply-add and accumulation, register-blocked, autotuned block',
+    },
+    {
+      kernel: 'regblock',
+      variant: 'regblock-hfma',
+      storage: 'f16',
+      math: 'hfma',
+      layout: 'nt',
+      code: regblockHfmaWgsl,
+      requires: ['shader-f16'],
+      configs: REGBLOCK_HFMA_CONFIGS,
+      description: 'C = A·Wᵀ, f16 storage, packed f16 FMAs within each k tile, f32 across tiles, register-blocked',
+    },
+    {
+      kernel: 'subgroup-matrix',
+      variant: 'subgroup-matrix',
+      storage: 'f16',
+      math: 'tensor',
+      layout: 'nt',
+      code: subgroupMatrixWgsl,
+      requires: ['shader-f16', 'chromium-experimental-subgroup-matrix'],
+      configs: SUBGROUP_MATRIX_CONFIGS,
+      description: 'C = A·Wᵀ, f16 inputs, f32 accumulation on tensor cores (subgroup matrices 16×16×16), autotuned block',
+    },
+  );
+  return out;
+}
+
+const ALL = variants().map((v) => ({ v, spec: makeSpec(v) }));
+
+function specOf(variant: string, storage: GemmStorage): KernelSpec<GemmShape> {
+  const hit = ALL.find((x) => x.v.variant === variant && x.v.storage === storage);
+  if (!hit) throw new Error(`internal: no gemm variant ${variant}/${storage}`);
+  return hit.spec;
+}
+
+export const gemmNaiveSpec = specOf('naive', 'f32');
+export const gemmNaiveAbSpec = specOf('naive-ab', 'f32');
+export const gemmTiledSpec = specOf('tiled', 'f32');
+export const gemmTiledAbSpec = specOf('tiled-ab', 'f32');
+export const gemmRegblockSpec = specOf('regblock', 'f32');
+export const gemmRegblockAbSpec = specOf('regblock-ab', 'f32');
+export const gemmRegblockF16Spec = specOf('regblock', 'f16');
+export const gemmHfmaSpec = specOf('regblock-hfma', 'f16');
+export const gemmSubgroupMatrixSpec = specOf('subgroup-matrix', 'f16');
+
+/** Every GEMM spec, for the registry. */
+export const GEMM_SPECS: readonly KernelSpec<GemmShape>[] = ALL.map((x) => x.spec);
+
+type GemmPreset = 'test' | 'quick' | 'full';
+
+/** The fast kernels, run on every shape of a sweep; the baselines stop at 4096 (8192³ naive takes seconds per run). */
+const FAST: readonly KernelSpec<GemmShape>[] = [gemmRegblockSpec, gemmHfmaSpec, gemmSubgroupMatrixSpec];
+
+/** Cases of the GEMM family for a preset, without duplicates (a prefill shape may equal a square one). */
+export function gemmCases(preset: GemmPreset): BenchCase[] {
+  const cases: BenchCase[] = [];
+  const add = (spec: KernelSpec<GemmShape>, shape: GemmShape): void => {
+    const c = makeCase(spec, shape);
+    if (!cases.some((x) => x.id === c.id)) cases.push(c);
+  };
+  const sq = (n: number): GemmShape => ({ m: n, n, k: n });
+  if (preset === 'test') {
+    // Odd sizes that are multiples of nothing: every bound, mask and partial tile is exercised;
+    // 130 rows span two 128-row blocks and 133 columns two blocks along n. Outputs stay at most
+    // 4096 elements so the runner compares every one of them.
+    for (const spec of [gemmNaiveSpec, gemmNaiveAbSpec, gemmTiledSpec, gemmTiledAbSpec]) add(spec, { m: 37, n: 29, k: 45 });
+    for (const spec of [gemmRegblockSpec, gemmRegblockAbSpec, gemmRegblockF16Spec, gemmHfmaSpec, gemmSubgroupMatrixSpec]) {
+      add(spec, { m: 130, n: 29, k: 35 });
+      add(spec, { m: 30, n: 133, k: 70 });
+    }
+    return cases;
+  }
+  if (preset === 'quick') {
+    for (const spec of [gemmNaiveSpec, gemmTiledSpec]) add(spec, sq(1024));
+    for (const n of [2048, 4096]) for (const spec of [...FAST, gemmRegblockF16Spec]) add(spec, sq(n));
+    for (const p of prefillGemmShapes().filter((x) => (x.layer === 'o' && x.m === 512) || (x.layer === 'gate_up' && x.m === 2048))) {
+      for (const spec of FAST) add(spec, { m: p.m, n: p.n, k: p.k });
+    }
+    return cases;
+  }
+  for (const n of GEMM_SQUARE_SIZES) {
+    if (n <= 4096) for (const spec of [gemmNaiveSpec, gemmTiledSpec]) add(spec, sq(n));
+    if (n === 1024 || n === 4096) for (const spec of [gemmNaiveAbSpec, gemmTiledAbSpec]) add(spec, sq(n));
+    for (const spec of [...FAST, gemmRegblockAbSpec, gemmRegblockF16Spec]) add(spec, sq(n));
+  }
+  for (const p of prefillGemmShapes()) for (const spec of FAST) add(spec, { m: p.m, n: p.n, k: p.k });
+  return cases;
+}

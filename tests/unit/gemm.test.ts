@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import {
+  REGBLOCK_F16_CONFIGS,
+  REGBLOCK_F32_CONFIGS,
+  REGBLOCK_HFMA_CONFIGS,
+  SUBGROUP_MATRIX_CONFIGS,
+  gemmBufferBytes,
+  gemmBytes,
+  gemmCases,
+  gemmDims,
+  gemmFlops,
+  gemmReference,
+  gemmTolerance,
+  loadsFit,
+  type ElementAt,
+} from '../../src/kernels/gemm';
+import { GEMM_SQUARE_SIZES, LLAMA3_8B, PROMPT_LENGTHS, prefillGemmShapes } from '../../src/suite/shapes';
+
+describe('gemm formulas', () => {
+  it('counts 2·M·N·K FLOPs and compulsory bytes by storage type', () => {
+    const s = { m: 3, n: 5, k: 7 };
+    expect(gemmFlops(s)).toBe(210);
+    // A 3×7 and W 5×7 read once, C 3×5 f32 written once.
+    expect(gemmBytes(s, 'f32')).toBe((21 + 35) * 4 + 15 * 4);
+    expect(gemmBytes(s, 'f16')).toBe((21 + 35) * 2 + 15 * 4);
+    expect(gemmFlops({ m: 4096, n: 4096, k: 4096 })).toBe(2 * 4096 ** 3);
+  });
+
+  it('pads rows to 16 bytes and C to whole blocks only where asked', () => {
+    const s = { m: 37, n: 29, k: 45 };
+    expect(gemmDims(s, 'f32', 'nt', { rows: 1, cols: 4 })).toEqual({ lda: 48, ldb: 48, ldc: 32, cRows: 37 });
+    expect(gemmDims(s, 'f16', 'nt', { rows: 128, cols: 128 })).toEqual({ lda: 48, ldb: 48, ldc: 128, cRows: 128 });
+    // A·B: B is [K][N], its rows are N long.
+    expect(gemmDims(s, 'f32', 'nn', { rows: 1, cols: 4 })).toEqual({ lda: 48, ldb: 32, ldc: 32, cRows: 37 });
+    expect(gemmBufferBytes(s, { storage: 'f32', layout: 'nn', kernel: 'regblock' })).toEqual({ a: 37 * 48 * 4, b: 45 * 32 * 4, c: 37 * 32 * 4 });
+  });
+});
+
+describe('gemm reference', () => {
+  // A = [[1, 2, 3], [4, 5, 6]], W = [[1, 0, -1], [2, 1, 0]] (N = 2, K = 3).
+  const A = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  const W = [
+    [1, 0, -1],
+    [2, 1, 0],
+  ];
+  const at =
+    (mat: number[][]): ElementAt =>
+    (r, c) =>
+      mat[r]?.[c] ?? NaN;
+  const Wt = [0, 1, 2].map((k) => W.map((row) => row[k] ?? NaN));
+
+  it('computes C = A·Wᵀ from W [N,K] and the same C from B = Wᵀ [K,N]', () => {
+    const expected = [
+      [-2, 4],
+      [-2, 13],
+    ];
+    for (let m = 0; m < 2; m++) {
+      for (let n = 0; n < 2; n++) {
+        expect(gemmReference(at(A), at(W), 'nt', m, n, 3)).toBe(expected[m]?.[n]);
+        expect(gemmReference(at(A), at(Wt), 'nn', m, n, 3)).toBe(expected[m]?.[n]);
+      }
+    }
+  });
+});
+
+describe('gemm tolerance', () => {
+  it('grows with K, is looser for f16 sums and tensor cores, and stays below one dropped term for f32', () => {
+    for (const k of [64, 4096, 14336]) {
+      const f32 = gemmTolerance(k, 'f32').abs;
+      expect(gemmTolerance(k, 'tensor').abs).toBeGreaterThan(f32);
+      expect(gemmTolerance(k, 'hfma').abs).toBeGreaterThan(f32);
+      // A kernel that drops or repeats one product errs by |a·b|, 0.25 on average: detectable.
+      expect(gemmTolerance(k, 'tensor').abs).toBeLessThan(0.05);
+    }
+    expect(gemmTolerance(8192, 'f32').abs).toBeGreaterThan(gemmTolerance(4096, 'f32').abs);
+    expect(gemmTolerance(4096, 'f32').abs).toBeCloseTo(2 * 2 ** -24 * 4096, 12);
+  });
+});
+
+describe('gemm configurations', () => {
+  const SHARED = 49152; // the H100's maxComputeWorkgroupStorageSize under Dawn
+  it('stage whole 16-byte vectors per invocation and fit workgroup memory and size limits', () => {
+    for (const c of REGBLOCK_F32_CONFIGS) {
+      const bk = c.constants.BK ?? 0;
+      expect(loadsFit(c.bm * bk, 4, c.invocations, 4), c.label).toBe(true);
+      expect(loadsFit(c.bn * bk, 4, c.invocations, 4), c.label).toBe(true);
+    }
+    for (const c of [...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS]) {
+      const bk = c.constants.BK ?? 0;
+      expect(loadsFit(c.bm * bk, 8, c.invocations, 4), c.label).toBe(true);
+      expect(loadsFit(c.bn * bk, 8, c.invocations, 4), c.label).toBe(true);
+    }
+    for (const c of REGBLOCK_HFMA_CONFIGS) expect(c.constants.BK ?? 99, c.label).toBeLessThanOrEqual(32); // the hfma tolerance assumes ≤ 32-term f16 sums
+    for (const c of SUBGROUP_MATRIX_CONFIGS) {
+      const bk = c.constants.BK ?? 0;
+      expect(bk % 16, c.label).toBe(0);
+      expect(c.invocations % 32, c.label).toBe(0);
+      expect(loadsFit(c.bm * bk, 8, c.invocations, 8), c.label).toBe(true);
+      expect(loadsFit(c.bn * bk, 8, c.invocations, 8), c.label).toBe(true);
+      // C is padded to 128×128 blocks for this kernel.
+      expect(128 % c.bm + 128 % c.bn, c.label).toBe(0);
+    }
+    for (const c of [...REGBLOCK_F32_CONFIGS, ...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS, ...SUBGROUP_MATRIX_CONFIGS]) {
+      expect(c.sharedBytes, c.label).toBeLessThanOrEqual(SHARED);
+      expect(c.invocations, c.label).toBeLessThanOrEqual(1024);
+    }
+    expect(loadsFit(100, 8, 64, 4)).toBe(false);
+  });
+});
+
+describe('gemm cases', () => {
+  const ID = /^gemm\/[a-z-]+\/(f32|f16)\/m=\d+,n=\d+,k=\d+$/;
+  it('names cases from parameters, without duplicates, in every preset', () => {
+    for (const preset of ['test', 'quick', 'full'] as const) {
+      const ids = gemmCases(preset).map((c) => c.id);
+      expect(new Set(ids).size, preset).toBe(ids.length);
+      for (const id of ids) expect(id).toMatch(ID);
+    }
+    const full = gemmCases('full').map((c) => c.id);
+    for (const v of ['naive/f32', 'tiled/f32', 'regblock/f32', 'regblock-ab/f32', 'regblock/f16', 'regblock-hfma/f16', 'subgroup-matrix/f16']) {
+      expect(full).toContain(`gemm/${v}/m=4096,n=4096,k=4096`);
+    }
+    expect(full).toContain('gemm/regblock/f32/m=8192,n=8192,k=8192');
+    expect(full).not.toContain('gemm/naive/f32/m=8192,n=8192,k=8192');
+    expect(full).toContain('gemm/subgroup-matrix/f16/m=2048,n=28672,k=4096'); // gate/up at 2048 tokens
+  });
+
+  it('keeps the test preset tiny and odd', () => {
+    for (const c of gemmCases('test')) {
+      const { m, n, k } = c.shape as { m: number; n: number; k: number };
+      expect(m * n).toBeLessThanOrEqual(4096);
+      expect(m * n * k).toBeLessThan(400_000);
+      expect([m, n, k].some((x) => x % 4 !== 0)).toBe(true);
+    }
+  });
+
+  it('derives prefill shapes from the model dimensions', () => {
+    const shapes = prefillGemmShapes();
+    expect(shapes).toHaveLength(4 * PROMPT_LENGTHS.length);
+    const at = (layer: string, m: number) => shapes.find((s) => s.layer === layer && s.m === m);
+    const { hidden, heads, kvHeads, headDim, intermediate } = LLAMA3_8B;
+    expect(at('qkv', 128)).toEqual({ layer: 'qkv', m: 128, n: (heads + 2 * kvHeads) * headDim, k: hidden });
+    expect(at('gate_up', 4096)).toEqual({ layer: 'gate_up', m: 4096, n: 2 * intermediate, k: hidden });
+    expect(at('down', 512)).toEqual({ layer: 'down', m: 512, n: hidden, k: intermediate });
+    expect(shapes.some((s) => s.layer === 'lm_head')).toBe(false);
+    expect([...GEMM_SQUARE_SIZES]).toEqual([512, 1024, 2048, 4096, 8192]);
+  });
+});
