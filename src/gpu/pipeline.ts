@@ -3,7 +3,7 @@
  * entry point, override constants): problem sizes live in uniforms, so one pipeline serves all shapes.
  */
 const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-const modules = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+const modules = new WeakMap<GPUDevice, Map<string, Promise<GPUShaderModule>>>();
 
 export interface PipelineDesc {
   label: string;
@@ -12,12 +12,25 @@ export interface PipelineDesc {
   constants?: Readonly<Record<string, number>>;
 }
 
-function shaderModule(device: GPUDevice, label: string, code: string): GPUShaderModule {
+/**
+ * The module for this WGSL, compiled and checked once per device. Compilation info is asked for
+ * once per module: asking again for a module already used by a pipeline crashed Chrome 156's
+ * renderer on SwiftShader.
+ */
+function shaderModule(device: GPUDevice, label: string, code: string): Promise<GPUShaderModule> {
   let map = modules.get(device);
   if (!map) modules.set(device, (map = new Map()));
   let mod = map.get(code);
   if (!mod) {
-    mod = device.createShaderModule({ label, code });
+    const m = device.createShaderModule({ label, code });
+    mod = m.getCompilationInfo().then((info) => {
+      const errors = info.messages.filter((msg) => msg.type === 'error');
+      if (errors.length > 0) {
+        const text = errors.map((msg) => `${msg.lineNum}:${msg.linePos} ${msg.message}`).join('; ');
+        throw new Error(`WGSL of ${label} does not compile: ${text}`);
+      }
+      return m;
+    });
     map.set(code, mod);
   }
   return mod;
@@ -38,13 +51,7 @@ export async function getPipeline(device: GPUDevice, d: PipelineDesc): Promise<G
   const key = cacheKey(d);
   const hit = map.get(key);
   if (hit) return hit;
-  const module = shaderModule(device, d.label, d.code);
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) {
-    const text = errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
-    throw new Error(`WGSL of ${d.label} does not compile: ${text}`);
-  }
+  const module = await shaderModule(device, d.label, d.code);
   const pipeline = await device.createComputePipelineAsync({
     label: d.label,
     layout: 'auto',
