@@ -34,6 +34,7 @@
 import naiveWgsl from '../../shaders/gemv/naive.wgsl?raw';
 import rowWgsl from '../../shaders/gemv/row.wgsl?raw';
 import subgroupWgsl from '../../shaders/gemv/subgroup.wgsl?raw';
+import accumulateWgsl from '../../shaders/gemv/accumulate.wgsl?raw';
 import formatsWgsl from '../../shaders/gemv/formats.wgsl?raw';
 import f16PackedWgsl from '../../shaders/gemv/f16-packed.wgsl?raw';
 import f16NativeWgsl from '../../shaders/gemv/f16-native.wgsl?raw';
@@ -180,27 +181,32 @@ export function gemvReference(wt: GemvWeights, x: Float32Array, row: number, b: 
 }
 
 /**
- * WGSL of one GEMV kernel: the kernel text, then the shared weight formats and one f16 decode
- * (WGSL has no include; module-scope declarations may follow their use, so the kernel's own
- * directives stay first). `native` adds `enable f16;` and widens halves through the f16 type.
+ * WGSL of one GEMV kernel: the kernel text, then the shared bindings and unit work
+ * (accumulate.wgsl), the weight formats and one f16 decode. WGSL has no include; module-scope
+ * declarations may follow their use, so the kernel's own directives stay first. `native` adds
+ * `enable f16;` and widens halves through the f16 type.
  */
 export function buildGemvWgsl(kernel: string, f16: 'packed' | 'native'): string {
-  return [f16 === 'native' ? 'enable f16;' : '', kernel, formatsWgsl, f16 === 'native' ? f16NativeWgsl : f16PackedWgsl].join('\n');
+  return [f16 === 'native' ? 'enable f16;' : '', kernel, accumulateWgsl, formatsWgsl, f16 === 'native' ? f16NativeWgsl : f16PackedWgsl].join('\n');
 }
 
 /** Specialization of one instance (also recorded in the result). */
 export interface GemvConfig {
   /** Invocations per workgroup. */
   wg: number;
-  /** Rows per subgroup (subgroup kernels; 1 elsewhere). */
+  /** Rows per subgroup (subgroup kernels: 1, 2 or 4; 1 elsewhere). */
   rows: number;
-  /** Batch columns per pass over the weights. */
+  /** Batch columns per pass over the weights: 1, 4 or 8. */
   bt: number;
 }
 
-/** Batch columns per pass: all of them up to the kernels' MAX_BT of 8 accumulator columns. */
-export function batchTile(b: number): number {
-  return Math.min(b, 8);
+/**
+ * Batch columns per pass over the weights: 1, 4 or 8 (accumulate.wgsl keeps them as one scalar or
+ * one or two vec4 per row; B = 2 or 3 computes padding columns that are never stored). B > 8 takes
+ * ceil(B / 8) passes, the later ones mostly reading W from L2.
+ */
+export function batchTile(b: number): 1 | 4 | 8 {
+  return b === 1 ? 1 : b <= 4 ? 4 : 8;
 }
 
 /** Split count for split-K: enough subgroups for one wave, each lane still looping over ≥ 4 units; at least 2. */
@@ -224,10 +230,9 @@ export function gemvConfigs(variant: GemvVariant, s: GemvShape, units: number): 
     case 'subgroup-native':
       // More rows per subgroup = more loads in flight per lane but fewer subgroups, and each X load
       // serves more rows: int4 reads 8 vec4 of X (128 B) per 16 B of weights, so at ROWS = 1 the L1
-      // traffic of X, not DRAM, would bound it. ROWS·BT accumulators, 64 at most.
-      // Workgroups of 128 or 256 (4 or 8 subgroups of 32) change how many row sets an SM holds.
-      if (s.b >= 8) return [2, 4, 8].map((rows) => ({ wg: 256, rows, bt }));
-      return [128, 256].flatMap((wg) => [1, 2, 4, 8].map((rows) => ({ wg, rows, bt })));
+      // traffic of X, not DRAM, may bound it. Workgroups of 128 or 256 (4 or 8 subgroups of 32)
+      // change how many row sets an SM holds.
+      return [128, 256].flatMap((wg) => [1, 2, 4].map((rows) => ({ wg, rows, bt })));
     case 'splitk':
       return [1, 2].map((rows) => ({ wg: 256, rows, bt }));
   }
@@ -313,8 +318,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
     if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations; this device allows ${maxWg}`);
     const candidates: Candidate<Record<string, string | number>>[] = [];
     for (const cfg of configs) {
-      const constants: Record<string, number> = { WG: cfg.wg, BT: cfg.bt, FORMAT: FORMAT_CODE[format] };
-      if (KERNEL[variant] === subgroupWgsl) constants.ROWS = cfg.rows;
+      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format] };
       const pipeline = await getPipeline(device, { label: `gemv-${variant}-${format}`, code, entryPoint: 'main', constants });
       const sets = Math.ceil(s.n / cfg.rows);
       let grid: [number, number];

@@ -10,6 +10,7 @@ import {
   elementsPerUnit,
   gemvBytes,
   gemvCases,
+  batchTile,
   gemvConfigs,
   gemvFlops,
   gemvLayout,
@@ -91,6 +92,10 @@ describe('gemv layout and formulas', () => {
     expect(weightCopies(64 << 20)).toBe(ROTATE_BYTES / (64 << 20));
   });
 
+  it('tiles the batch in 1, 4 or 8 columns', () => {
+    expect([1, 2, 3, 4, 5, 8, 9, 64].map(batchTile)).toEqual([1, 4, 4, 4, 8, 8, 8, 8]);
+  });
+
   it('splits K into at least two chunks that cover every unit once', () => {
     for (const [sets, units, sg] of [[4096, 1024, 32], [128256, 128, 32], [5, 63, 4], [3, 2, 32], [1024, 4096, 32]] as const) {
       const { splits, chunk } = splitCount(sets, units, sg);
@@ -104,14 +109,14 @@ describe('gemv layout and formulas', () => {
     expect(few.chunk).toBeGreaterThanOrEqual(4 * 32);
   });
 
-  it('offers configurations within the kernels\' accumulator arrays (MAX_ROWS = MAX_BT = 8)', () => {
+  it('offers configurations the kernels support (rows 1, 2, 4; batch tiles 1, 4, 8)', () => {
     for (const b of DECODE_BATCHES) {
       for (const v of ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native'] as const) {
         const cfgs = gemvConfigs(v, { n: 4096, k: 4096, b }, 256);
         expect(cfgs.length).toBeGreaterThan(0);
         for (const c of cfgs) {
-          expect(c.bt).toBe(Math.min(b, 8));
-          expect(c.rows).toBeLessThanOrEqual(8);
+          expect(c.bt).toBe(batchTile(b));
+          expect([1, 2, 4]).toContain(c.rows);
           expect(Math.log2(c.wg) % 1).toBe(0);
         }
       }
