@@ -43,6 +43,18 @@ function compPeak(dtype: string, peaks: Peaks | null): number | null {
 }
 
 /**
+ * Which figure rates a case: FLOP/s above the ridge of the compute and bandwidth roofs, bytes/s
+ * below it; with no roofs known, prefill is rated by FLOP/s and decode by bytes/s.
+ */
+export function ratedMetric(r: Pick<CaseResult, 'flops' | 'bytes' | 'phase' | 'variant'>, computeRoof: number | null, bandwidthRoof: number | null): 'gflops' | 'gbps' {
+  if (r.flops === 0) return 'gbps';
+  if (r.bytes === 0) return 'gflops';
+  if (r.phase === 'ceiling') return r.variant === 'copy' ? 'gbps' : 'gflops';
+  if (computeRoof !== null && bandwidthRoof !== null) return r.flops / r.bytes > ridge(computeRoof, bandwidthRoof) ? 'gflops' : 'gbps';
+  return r.phase === 'prefill' ? 'gflops' : 'gbps';
+}
+
+/**
  * Rates a result: by FLOP/s when its intensity is above the ridge of the measured ceilings (or the
  * peaks when no ceiling was measured), by bytes/s otherwise.
  */
@@ -50,22 +62,14 @@ export function utilization(r: CaseResult, ceilings: Ceilings, peaks: Peaks | nu
   if (r.status !== 'ok' || r.time === null) return null;
   const fmaCeil = r.dtype.startsWith('f16') ? ceilings.fma_f16_gflops : ceilings.fma_f32_gflops;
   const computePeak = compPeak(r.dtype, peaks);
-  let metric: 'gflops' | 'gbps';
-  if (r.phase === 'ceiling') metric = r.variant === 'copy' ? 'gbps' : 'gflops';
-  else {
-    const ai = intensity(r);
-    const c = fmaCeil ?? computePeak;
-    const b = ceilings.copy_gbps ?? peaks?.bandwidth_gbps ?? null;
-    metric = ai !== null && c !== null && b !== null && ai > ridge(c, b) ? 'gflops' : ai === null ? 'gflops' : 'gbps';
-    if (r.flops === 0) metric = 'gbps';
-  }
+  const metric = ratedMetric(r, fmaCeil ?? computePeak, ceilings.copy_gbps ?? peaks?.bandwidth_gbps ?? null);
   const value = metric === 'gflops' ? r.gflops : r.gbps;
   if (value === null) return null;
   const peak = metric === 'gflops' ? computePeak : (peaks?.bandwidth_gbps ?? null);
   const ceil = metric === 'gflops' ? fmaCeil : ceilings.copy_gbps;
   const ofPeak = peak ? value / peak : null;
   const ofCeiling = ceil ? value / ceil : null;
-    // A ceiling is the best of its own kind, so only other cases can exceed it.
+  // A ceiling is the best of its own kind, so only other cases can exceed it.
   const overCeiling = r.phase !== 'ceiling' && (ofCeiling ?? 0) > 1;
   return { metric, ofPeak, ofCeiling, suspect: (ofPeak ?? 0) > 1 || overCeiling };
 }

@@ -6,7 +6,7 @@ import { dispatch2d } from '../../src/gpu/pipeline';
 import { copySpec, fmaF32Spec, fmaReference } from '../../src/kernels/ceilings';
 import { caseId, shapeKey } from '../../src/kernels/spec';
 import { lookupPeaks } from '../../src/peaks/database';
-import { deriveCeilings, ridge, roof, utilization } from '../../src/report/roofline';
+import { deriveCeilings, ratedMetric, ridge, roof, utilization } from '../../src/report/roofline';
 import { gcdAll, quantile, summarize } from '../../src/report/stats';
 import { casesFor, compileFilter } from '../../src/suite/registry';
 import { compare, pickIndices } from '../../src/suite/verify';
@@ -166,6 +166,13 @@ describe('roofline and utilization', () => {
     expect(compute?.ofCeiling).toBeCloseTo(0.5, 12);
     expect(utilization(result({ gbps: 3300 }), ceilings, peaks)?.suspect).toBe(true);
     expect(utilization(result({ status: 'failed', time: null }), ceilings, peaks)).toBeNull();
+  });
+  it('rates by phase when no roof is known', () => {
+    expect(ratedMetric({ flops: 1e12, bytes: 1e9, phase: 'prefill', variant: 'tiled' }, null, null)).toBe('gflops');
+    expect(ratedMetric({ flops: 1e12, bytes: 1e9, phase: 'decode', variant: 'x' }, null, null)).toBe('gbps');
+    expect(ratedMetric({ flops: 0, bytes: 1e9, phase: 'decode', variant: 'x' }, 1, 1)).toBe('gbps');
+    // Intensity 1000 FLOP/B is above a 60 TFLOP/s / 3 TB/s ridge of 20 FLOP/B.
+    expect(ratedMetric({ flops: 1e12, bytes: 1e9, phase: 'decode', variant: 'x' }, 60000, 3000)).toBe('gflops');
   });
   it('takes ceilings from verified ceiling cases only', () => {
     const c = deriveCeilings([
