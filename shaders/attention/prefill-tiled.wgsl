@@ -1,0 +1,195 @@
+// Causal grouped-query prefill attention, FlashAttention-2 style: one workgroup owns BR query rows
+// of one head, keeps its Q tile in workgroup memory and streams K and V in blocks of BC keys with an
+// online softmax, so the N x N score matrix never exists in device memory.
+//   Q, O: [N, heads, d] (the projection layout); K, V: [kv_heads, N, d] (the KV cache layout).
+// 128 invocations as 16 row groups (ty) x 8 column groups (tx): each owns RPT rows, 4 keys of the
+// score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+override HEAD_DIM: u32 = 128u;
+// Rows per invocation: 4 (BR = 64) where 47 KB of workgroup memory fit, else 2 (BR = 32).
+override RPT: u32 = 4u;
+
+const WG: u32 = 128u;
+const BC: u32 = 32u;
+// Register tiles are sized for the largest specialization (RPT <= 4, HEAD_DIM <= 128).
+const MAXR: u32 = 4u;
+const MAXC: u32 = 4u;
+// Masked scores: a finite sentinel, since WGSL lets implementations assume no infinities.
+const NEG: f32 = -1e30;
+
+override BR: u32 = 16u * RPT;
+override D4: u32 = HEAD_DIM / 4u;
+// vec4 columns of O per invocation (8 invocations across a row).
+override OC: u32 = HEAD_DIM / 32u;
+// Keys per V stage: the 4 KB stage holds VK rows of HEAD_DIM.
+override VK: u32 = 256u / D4;
+override Q_LEN: u32 = BR * D4;
+override P_LEN: u32 = BR * 8u;
+
+struct Params {
+  n: u32,
+  heads: u32,
+  // query heads per KV head (GQA ratio)
+  group: u32,
+  // log2(e) / sqrt(d): scores in base 2, so the softmax uses exp2
+  scale: f32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<Quad>;
+@group(0) @binding(1) var<storage, read> k: array<Quad>;
+@group(0) @binding(2) var<storage, read> v: array<Quad>;
+@group(0) @binding(3) var<storage, read_write> o: array<Quad>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+var<workgroup> q_sh: array<vec4<f32>, Q_LEN>;
+// K chunk transposed as [32 dims][32 keys] (kt[d * 8 + key / 4][key % 4]), or V chunk as [VK keys][D4].
+var<workgroup> stage: array<vec4<f32>, 256>;
+// Probabilities of the current block, [BR rows][32 keys].
+var<workgroup> p_sh: array<vec4<f32>, P_LEN>;
+// Per-row partials of the 8 column groups (block maxima, then final sums).
+var<workgroup> red: array<f32, P_LEN>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let n = params.n;
+  let tiles = (n + BR - 1u) / BR;
+  // Last tiles first: under the causal mask their rows see the most keys, so the long workgroups
+  // start early and the short ones fill the tail.
+  let tile = tiles - 1u - wg.x;
+  let h = wg.y;
+  let kvh = h / params.group;
+  let q0 = tile * BR;
+  let tx = t % 8u;
+  let ty = t / 8u;
+  let kv_base = kvh * n;
+
+  for (var e = t; e < Q_LEN; e += WG) {
+    let i = q0 + e / D4;
+    var x = vec4<f32>(0.0);
+    if (i < n) {
+      x = unpack_quad(q[(i * params.heads + h) * D4 + e % D4]) * params.scale;
+    }
+    q_sh[e] = x;
+  }
+
+  var m: array<f32, MAXR>;
+  var l: array<f32, MAXR>;
+  var acc: array<array<vec4<f32>, MAXC>, MAXR>;
+  for (var r = 0u; r < RPT; r++) {
+    m[r] = NEG;
+  }
+
+  // Keys beyond the tile's last row are masked for every row: stop there.
+  let kend = min(n, q0 + BR);
+  for (var k0 = 0u; k0 < kend; k0 += BC) {
+    // S block = Q tile . K blockᵀ, 32 dimensions at a time through the stage.
+    var s: array<vec4<f32>, MAXR>;
+    for (var r = 0u; r < RPT; r++) {
+      s[r] = vec4<f32>(0.0);
+    }
+    for (var dc = 0u; dc < HEAD_DIM; dc += 32u) {
+      workgroupBarrier();
+      for (var e = t; e < 256u; e += WG) {
+        // Consecutive invocations take consecutive keys, so the transposed stores hit distinct banks.
+        let key = e % 32u;
+        let dq = e / 32u;
+        let j = k0 + key;
+        var x = vec4<f32>(0.0);
+        if (j < n) {
+          x = unpack_quad(k[(kv_base + j) * D4 + dc / 4u + dq]);
+        }
+        let b = dq * 32u + key / 4u;
+        let c = key % 4u;
+        stage[b][c] = x.x;
+        stage[b + 8u][c] = x.y;
+        stage[b + 16u][c] = x.z;
+        stage[b + 24u][c] = x.w;
+      }
+      workgroupBarrier();
+      for (var dd = 0u; dd < 32u; dd += 4u) {
+        let ka = stage[dd * 8u + tx];
+        let kb = stage[(dd + 1u) * 8u + tx];
+        let kc = stage[(dd + 2u) * 8u + tx];
+        let kd = stage[(dd + 3u) * 8u + tx];
+        for (var r = 0u; r < RPT; r++) {
+          let qv = q_sh[(ty * RPT + r) * D4 + (dc + dd) / 4u];
+          s[r] = fma(vec4<f32>(qv.x), ka, fma(vec4<f32>(qv.y), kb, fma(vec4<f32>(qv.z), kc, fma(vec4<f32>(qv.w), kd, s[r]))));
+        }
+      }
+    }
+
+    // Causal mask, then the block maximum of each row across its 8 column groups.
+    let j0 = k0 + tx * 4u;
+    let cols = vec4<u32>(j0, j0 + 1u, j0 + 2u, j0 + 3u);
+    for (var r = 0u; r < RPT; r++) {
+      let i = q0 + ty * RPT + r;
+      let valid = (cols <= vec4<u32>(i)) & (cols < vec4<u32>(n));
+      s[r] = select(vec4<f32>(NEG), s[r], valid);
+      red[(ty * RPT + r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
+    }
+    workgroupBarrier();
+    for (var r = 0u; r < RPT; r++) {
+      let row = ty * RPT + r;
+      var mx = m[r];
+      for (var u = 0u; u < 8u; u++) {
+        mx = max(mx, red[row * 8u + u]);
+      }
+      let alpha = exp2(m[r] - mx);
+      m[r] = mx;
+      let p = select(vec4<f32>(0.0), exp2(s[r] - vec4<f32>(mx)), s[r] > vec4<f32>(0.5 * NEG));
+      // Each invocation keeps a partial row sum over its own columns; all share the row maximum,
+      // so the partials are summed once at the end.
+      l[r] = l[r] * alpha + (p.x + p.y + p.z + p.w);
+      for (var c = 0u; c < OC; c++) {
+        acc[r][c] *= alpha;
+      }
+      p_sh[row * 8u + tx] = p;
+    }
+
+    // O += P . V block, VK keys at a time through the stage.
+    for (var vc = 0u; vc < BC; vc += VK) {
+      workgroupBarrier();
+      for (var e = t; e < VK * D4; e += WG) {
+        let j = k0 + vc + e / D4;
+        var x = vec4<f32>(0.0);
+        if (j < n) {
+          x = unpack_quad(v[(kv_base + j) * D4 + e % D4]);
+        }
+        stage[e] = x;
+      }
+      workgroupBarrier();
+      for (var kq = 0u; kq < VK; kq += 4u) {
+        var pq: array<vec4<f32>, MAXR>;
+        for (var r = 0u; r < RPT; r++) {
+          pq[r] = p_sh[(ty * RPT + r) * 8u + (vc + kq) / 4u];
+        }
+        for (var c = 0u; c < OC; c++) {
+          let va = stage[kq * D4 + tx + 8u * c];
+          let vb = stage[(kq + 1u) * D4 + tx + 8u * c];
+          let vcc = stage[(kq + 2u) * D4 + tx + 8u * c];
+          let vd = stage[(kq + 3u) * D4 + tx + 8u * c];
+          for (var r = 0u; r < RPT; r++) {
+            acc[r][c] = fma(vec4<f32>(pq[r].x), va, fma(vec4<f32>(pq[r].y), vb, fma(vec4<f32>(pq[r].z), vcc, fma(vec4<f32>(pq[r].w), vd, acc[r][c]))));
+          }
+        }
+      }
+    }
+  }
+
+  for (var r = 0u; r < RPT; r++) {
+    red[(ty * RPT + r) * 8u + tx] = l[r];
+  }
+  workgroupBarrier();
+  for (var r = 0u; r < RPT; r++) {
+    let row = ty * RPT + r;
+    let i = q0 + row;
+    var lt = 0.0;
+    for (var u = 0u; u < 8u; u++) {
+      lt += red[row * 8u + u];
+    }
+    if (i < n) {
+      for (var c = 0u; c < OC; c++) {
+        o[(i * params.heads + h) * D4 + tx + 8u * c] = pack_quad(acc[r][c] / lt);
+      }
+    }
+  }
+}

@@ -1,0 +1,563 @@
+/**
+ * Attention, the seed's central contrast between the two phases:
+ *   prefill — N new tokens attend causally to each other: naive (S = QKᵀ materialized as
+ *             [heads, N, N], row softmax, P·V: three dispatches, S traffic counted) versus tiled
+ *             (FlashAttention-2 style: one kernel, online softmax, N×N never materialized);
+ *   decode  — one new token per head attends to L cached tokens: naive (one workgroup per head)
+ *             versus split-K (FlashDecoding: L split across workgroups, then a reduce kernel),
+ *             over a contiguous or a paged KV cache.
+ * Grouped-query attention throughout (heads a multiple of kv_heads). f16 data is stored packed in
+ * u32 words (see attention-data.ts for why), so every variant runs on SwiftShader.
+ */
+import dtypeF32Wgsl from '../../shaders/attention/dtype-f32.wgsl?raw';
+import dtypeF16Wgsl from '../../shaders/attention/dtype-f16.wgsl?raw';
+import tiledWgsl from '../../shaders/attention/prefill-tiled.wgsl?raw';
+import naiveScoresWgsl from '../../shaders/attention/naive-scores.wgsl?raw';
+import naiveSoftmaxWgsl from '../../shaders/attention/naive-softmax.wgsl?raw';
+import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
+import decodeSplitWgsl from '../../shaders/attention/decode-split.wgsl?raw';
+import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
+import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
+import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/device';
+import { SkipCase } from '../gpu/errors';
+import { bindBuffers, getPipeline } from '../gpu/pipeline';
+import type { Rng } from '../util/rng';
+import { CONTEXT_LENGTHS, LLAMA3_8B, PROMPT_LENGTHS } from '../suite/shapes';
+import { attendGroup, causalEntries, decodeChunk, decodeFlops, headsPerWorkgroup, naiveHeadGroups, prefillFlops } from './attention-reference';
+import { drawTensor, elementSize, fillTensor, floatBits, readElements, tensorValue, type AttnDtype, type FilledTensor } from './attention-data';
+import { PAGE_SIZE, pageTable, pagesFor, scatterToPages } from './kv-layout';
+import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+
+const PRELUDE: Record<AttnDtype, string> = { f32: dtypeF32Wgsl, f16: dtypeF16Wgsl };
+
+/** WGSL of an attention kernel for a storage dtype: the dtype prelude (element types of the bindings
+ * and their unpack/pack functions, which no WGSL override can choose) followed by the kernel body. */
+export function buildAttentionWgsl(body: string, dtype: AttnDtype): string {
+  return `${PRELUDE[dtype]}\n${body}`;
+}
+
+/** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
+export const HEAD_DIMS = [32, 64, 128] as const;
+
+export interface PrefillShape extends Shape {
+  /** Query heads. */
+  h: number;
+  /** KV heads (h is a multiple). */
+  kv: number;
+  /** Head dimension. */
+  d: number;
+  /** Prompt tokens. */
+  n: number;
+}
+
+export interface DecodeShape extends Shape {
+  h: number;
+  kv: number;
+  d: number;
+  /** Cached tokens attended to. */
+  l: number;
+}
+
+/** A decode shape over a paged cache: `page` tokens per page. */
+export interface PagedDecodeShape extends DecodeShape {
+  page: number;
+}
+
+/** log2(e)/√d: the kernels work in base 2 and use exp2. */
+function scoreScale(d: number): number {
+  return Math.LOG2E / Math.sqrt(d);
+}
+
+function checkHeads(s: { h: number; kv: number; d: number }): void {
+  if (!(HEAD_DIMS as readonly number[]).includes(s.d)) throw new SkipCase(`head_dim ${s.d} is not one of the specialized sizes ${HEAD_DIMS.join(', ')}`);
+  if (s.kv < 1 || s.h % s.kv !== 0) throw new SkipCase(`heads ${s.h} is not a multiple of kv_heads ${s.kv}`);
+}
+
+function maxPerDim(ctx: GpuContext): number {
+  return ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+}
+
+/**
+ * Tolerance of an attention output, |got − ref| ≤ abs + rel·|ref|. Outputs are convex combinations
+ * of V rows (|v| < 1), so absolute error is bounded by the score error times |v| plus the f32
+ * accumulation error over L keys, ~√L·2⁻²⁴·0.5 ≈ 5e-6 at L = 32768 (random-walk growth), with
+ * exp2's 3+2|x| ulp: abs 2e-5 covers it. f16 adds the rounding of the output to f16, 2⁻¹¹ relative
+ * at worst for round-to-nearest with headroom: rel 1e-3. A dropped or extra key at the test sizes
+ * (L ≤ 300) moves an output by ~0.5/L > 1e-3, far outside.
+ */
+export function attentionTolerance(dtype: AttnDtype): Tolerance {
+  return dtype === 'f32' ? { abs: 2e-5, rel: 1e-4 } : { abs: 2e-5, rel: 1e-3 };
+}
+
+interface AttnTensors {
+  q: FilledTensor;
+  k: FilledTensor;
+  v: FilledTensor;
+}
+
+/** Seeds of Q (scaled by 4 so scores spread over ~±1.3 and the softmax is far from uniform), K, V. */
+function drawAttnTensors(dtype: AttnDtype, rng: Rng): AttnTensors {
+  return { q: drawTensor(dtype, rng, 4), k: drawTensor(dtype, rng), v: drawTensor(dtype, rng) };
+}
+
+/** float64 reference of prefill output element i of O [N, heads, d]; rows computed once and kept. */
+export function prefillReference(s: PrefillShape, t: AttnTensors): (i: number) => number {
+  const { d, n, h } = s;
+  const group = s.h / s.kv;
+  const kvRows = new Map<string, Float64Array>();
+  const rows = new Map<number, Float64Array>();
+  const cacheOf = (which: 'k' | 'v', kvh: number): Float64Array => {
+    const key = `${which}${kvh}`;
+    let a = kvRows.get(key);
+    if (!a) {
+      a = new Float64Array(n * d);
+      const tensor = t[which];
+      for (let e = 0; e < n * d; e++) a[e] = tensorValue(tensor, kvh * n * d + e);
+      kvRows.set(key, a);
+    }
+    return a;
+  };
+  return (i) => {
+    const row = Math.floor(i / d);
+    let out = rows.get(row);
+    if (!out) {
+      const tok = Math.floor(row / h);
+      const kvh = Math.floor((row % h) / group);
+      const q = Float64Array.from({ length: d }, (_, c) => tensorValue(t.q, row * d + c));
+      const K = cacheOf('k', kvh);
+      const V = cacheOf('v', kvh);
+      out = attendGroup([q], tok + 1, d, (j) => K.subarray(j * d, j * d + d), (j) => V.subarray(j * d, j * d + d))[0] ?? new Float64Array(d);
+      rows.set(row, out);
+    }
+    return out[i % d] ?? NaN;
+  };
+}
+
+/** float64 reference of decode output element i of O [heads, d], over the logical cache [kv, L, d]. */
+export function decodeReference(s: DecodeShape, t: AttnTensors): (i: number) => number {
+  const { d, l } = s;
+  const group = s.h / s.kv;
+  const outs = new Map<number, Float64Array[]>();
+  return (i) => {
+    const head = Math.floor(i / d);
+    const kvh = Math.floor(head / group);
+    let o = outs.get(kvh);
+    if (!o) {
+      const qs = Array.from({ length: group }, (_, g) => Float64Array.from({ length: d }, (_, c) => tensorValue(t.q, ((kvh * group + g) * d) + c)));
+      const row = new Float64Array(d);
+      const rowOf = (tensor: FilledTensor) => (j: number) => {
+        const base = (kvh * l + j) * d;
+        for (let c = 0; c < d; c++) row[c] = tensorValue(tensor, base + c);
+        return row;
+      };
+      o = attendGroup(qs, l, d, rowOf(t.k), rowOf(t.v));
+      outs.set(kvh, o);
+    }
+    return o[head - kvh * group]?.[i % d] ?? NaN;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefill
+
+interface PrefillBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  o: GPUBuffer;
+  t: AttnTensors;
+}
+
+async function prefillBuffers(ctx: GpuContext, s: PrefillShape, dtype: AttnDtype, rng: Rng): Promise<PrefillBuffers> {
+  const es = elementSize(dtype);
+  const t = drawAttnTensors(dtype, rng);
+  const qCount = s.n * s.h * s.d;
+  const kvCount = s.kv * s.n * s.d;
+  const q = emptyBuffer(ctx.device, qCount * es, 'attn-q');
+  const k = emptyBuffer(ctx.device, kvCount * es, 'attn-k');
+  const v = emptyBuffer(ctx.device, kvCount * es, 'attn-v');
+  const o = emptyBuffer(ctx.device, qCount * es, 'attn-o');
+  await fillTensor(ctx, q, qCount, t.q);
+  await fillTensor(ctx, k, kvCount, t.k);
+  await fillTensor(ctx, v, kvCount, t.v);
+  return { q, k, v, o, t };
+}
+
+function prefillBytes(s: PrefillShape, dtype: AttnDtype): number {
+  return elementSize(dtype) * (2 * s.n * s.h * s.d + 2 * s.kv * s.n * s.d);
+}
+
+/** Workgroup memory of the tiled prefill kernel for `rpt` rows per invocation (see prefill-tiled.wgsl). */
+export function tiledSharedBytes(d: number, rpt: number): number {
+  const br = 16 * rpt;
+  return br * (d / 4) * 16 + 256 * 16 + br * 8 * 16 + br * 8 * 4;
+}
+
+function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
+  const code = buildAttentionWgsl(tiledWgsl, dtype);
+  return {
+    family: 'attention',
+    variant: 'prefill-tiled',
+    dtype,
+    phase: 'prefill',
+    description: `causal GQA prefill attention, FlashAttention-2 style: Q tile in workgroup memory, K/V streamed, online softmax (${dtype})`,
+    wgsl: [code],
+    requires: [],
+    check(ctx, s) {
+      checkHeads(s);
+      if (tiledSharedBytes(s.d, 2) > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384)) throw new SkipCase(`the tiled kernel needs ${tiledSharedBytes(s.d, 2)} B of workgroup memory at d=${s.d}, over this device's limit`);
+      if (Math.ceil(s.n / 32) > maxPerDim(ctx) || s.h > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
+    },
+    flops: (s) => prefillFlops(s.h, s.n, s.d),
+    bytes: (s) => prefillBytes(s, dtype),
+    tolerance: () => attentionTolerance(dtype),
+    async build(ctx, s, rng): Promise<KernelInstance> {
+      const { device } = ctx;
+      // 64 rows per workgroup where the 47 KB of workgroup memory fit (GPUs), else 32.
+      const rpt = tiledSharedBytes(s.d, 4) <= (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384) ? 4 : 2;
+      const br = 16 * rpt;
+      const b = await prefillBuffers(ctx, s, dtype, rng);
+      const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: rpt } });
+      const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
+      const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
+      const tiles = Math.ceil(s.n / br);
+      const reference = prefillReference(s, b.t);
+      return {
+        outputCount: s.n * s.h * s.d,
+        config: { rows_per_workgroup: br, keys_per_block: 32, workgroup: 128 },
+        encode(pass) {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(tiles, s.h);
+        },
+        readOutputs: (indices) => readElements(device, b.o, dtype, indices),
+        reference,
+        destroy() {
+          for (const x of [b.q, b.k, b.v, b.o, params]) x.destroy();
+        },
+      };
+    },
+  };
+}
+
+function naivePrefillSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
+  const scores = buildAttentionWgsl(naiveScoresWgsl, dtype);
+  const pv = buildAttentionWgsl(naivePvWgsl, dtype);
+  const limitOf = (ctx: GpuContext): number => Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
+  return {
+    family: 'attention',
+    variant: 'prefill-naive',
+    dtype,
+    phase: 'prefill',
+    description: `causal GQA prefill attention, naive: S = QKᵀ materialized [heads, N, N] in f32, row softmax, P·V — three dispatches, S traffic counted (${dtype})`,
+    wgsl: [scores, naiveSoftmaxWgsl, pv],
+    requires: [],
+    check(ctx, s) {
+      checkHeads(s);
+      const limit = limitOf(ctx);
+      if (naiveHeadGroups(s.h, s.n, limit) === null) {
+        throw new SkipCase(`one head's ${s.n}×${s.n} f32 score matrix is ${((s.n * s.n * 4) / 2 ** 30).toFixed(2)} GiB, over this device's storage binding limit of ${(limit / 2 ** 30).toFixed(2)} GiB`);
+      }
+      if (s.n > maxPerDim(ctx)) throw new SkipCase(`N = ${s.n} rows exceed maxComputeWorkgroupsPerDimension for the softmax grid`);
+    },
+    flops: (s) => prefillFlops(s.h, s.n, s.d),
+    // S is written (scores), read and written (softmax), read (P·V): 4 passes over the causal triangle.
+    bytes: (s) => prefillBytes(s, dtype) + 16 * causalEntries(s.h, s.n),
+    tolerance: () => attentionTolerance(dtype),
+    async build(ctx, s, rng): Promise<KernelInstance> {
+      const { device } = ctx;
+      const hg = naiveHeadGroups(s.h, s.n, limitOf(ctx));
+      if (hg === null) throw new SkipCase('score matrix over the binding limit');
+      const b = await prefillBuffers(ctx, s, dtype, rng);
+      const constants = { HEAD_DIM: s.d };
+      const pScores = await getPipeline(device, { label: `attn-naive-scores-${dtype}`, code: scores, entryPoint: 'main', constants });
+      const pSoftmax = await getPipeline(device, { label: 'attn-naive-softmax', code: naiveSoftmaxWgsl, entryPoint: 'main' });
+      const pPv = await getPipeline(device, { label: `attn-naive-pv-${dtype}`, code: pv, entryPoint: 'main', constants });
+      const sBuf = emptyBuffer(device, hg.perGroup * s.n * s.n * 4, 'attn-naive-s');
+      const owned: GPUBuffer[] = [b.q, b.k, b.v, b.o, sBuf];
+      const steps: { heads: number; bScores: GPUBindGroup; bSoftmax: GPUBindGroup; bPv: GPUBindGroup }[] = [];
+      for (let head0 = 0; head0 < s.h; head0 += hg.perGroup) {
+        const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d)), head0]), 'attn-naive-params');
+        owned.push(params);
+        steps.push({
+          heads: Math.min(hg.perGroup, s.h - head0),
+          bScores: bindBuffers(device, pScores, 'attn-naive-scores', [b.q, b.k, sBuf, params]),
+          bSoftmax: bindBuffers(device, pSoftmax, 'attn-naive-softmax', [sBuf, params]),
+          bPv: bindBuffers(device, pPv, 'attn-naive-pv', [sBuf, b.v, b.o, params]),
+        });
+      }
+      const t16 = Math.ceil(s.n / 16);
+      const reference = prefillReference(s, b.t);
+      return {
+        outputCount: s.n * s.h * s.d,
+        config: { head_groups: hg.groups, heads_per_group: hg.perGroup, s_bytes: hg.perGroup * s.n * s.n * 4 },
+        encode(pass) {
+          // Heads in groups whose S fits one binding; each group runs the three steps on the shared S.
+          for (const st of steps) {
+            pass.setPipeline(pScores);
+            pass.setBindGroup(0, st.bScores);
+            pass.dispatchWorkgroups(t16, t16, st.heads);
+            pass.setPipeline(pSoftmax);
+            pass.setBindGroup(0, st.bSoftmax);
+            pass.dispatchWorkgroups(s.n, st.heads);
+            pass.setPipeline(pPv);
+            pass.setBindGroup(0, st.bPv);
+            pass.dispatchWorkgroups(Math.ceil((s.n * s.d) / 4 / 64), st.heads);
+          }
+        },
+        readOutputs: (indices) => readElements(device, b.o, dtype, indices),
+        reference,
+        destroy() {
+          for (const x of owned) x.destroy();
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode
+
+/** The KV cache of a decode case: contiguous [kv, L, d], or a page pool holding the same logical data. */
+export interface DecodeCache {
+  k: GPUBuffer;
+  v: GPUBuffer;
+  /** Page table (a 4-byte placeholder for the contiguous layout). */
+  table: GPUBuffer;
+  /** Tokens per page, 0 for contiguous. */
+  page: number;
+  destroy(): void;
+}
+
+/**
+ * Builds the cache for logical data `k`/`v` ([kv, L, d] by element index). Paged: the data is filled
+ * contiguously and copied page by page into a randomly permuted pool, so paged and contiguous cases
+ * with the same seeds hold the same logical cache.
+ */
+export async function buildDecodeCache(ctx: GpuContext, s: DecodeShape, page: number, t: AttnTensors, rng: Rng): Promise<DecodeCache> {
+  const { device } = ctx;
+  const es = elementSize(t.k.dtype);
+  const count = s.kv * s.l * s.d;
+  const k = emptyBuffer(device, count * es, 'kv-k');
+  const v = emptyBuffer(device, count * es, 'kv-v');
+  await fillTensor(ctx, k, count, t.k);
+  await fillTensor(ctx, v, count, t.v);
+  if (page === 0) {
+    const table = uploadBuffer(device, new Uint32Array([0]), 'kv-table-unused');
+    return { k, v, table, page, destroy: () => [k, v, table].forEach((b) => b.destroy()) };
+  }
+  const pages = pagesFor(s.l, page);
+  const tableData = pageTable(pages, rng);
+  const poolBytes = pages * s.kv * page * s.d * es;
+  const kp = emptyBuffer(device, poolBytes, 'kv-k-pages');
+  const vp = emptyBuffer(device, poolBytes, 'kv-v-pages');
+  const enc = device.createCommandEncoder({ label: 'kv-scatter' });
+  const layout = { kvHeads: s.kv, tokens: s.l, rowBytes: s.d * es, page, table: tableData };
+  scatterToPages(enc, k, kp, layout);
+  scatterToPages(enc, v, vp, layout);
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  k.destroy();
+  v.destroy();
+  const table = uploadBuffer(device, tableData, 'kv-table');
+  return { k: kp, v: vp, table, page, destroy: () => [kp, vp, table].forEach((b) => b.destroy()) };
+}
+
+function decodeBytes(s: DecodeShape, dtype: AttnDtype): number {
+  // K and V read once, q read and o written once.
+  return elementSize(dtype) * (2 * s.kv * s.l * s.d + 2 * s.h * s.d);
+}
+
+function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
+  return uniformBuffer(device, new Uint32Array([s.l, s.l, s.h, s.h / s.kv, page, s.kv, splits, floatBits(scoreScale(s.d))]), 'attn-decode-params');
+}
+
+interface DecodeSpecOptions {
+  variant: 'split' | 'naive';
+  paged: boolean;
+  dtype: AttnDtype;
+}
+
+function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> {
+  const { dtype, paged } = o;
+  const split = o.variant === 'split';
+  const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
+  const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
+  const layout = paged ? 'a paged cache (page table)' : 'a contiguous cache';
+  return {
+    family: 'attention',
+    variant: `decode-${o.variant}${paged ? '-paged' : ''}`,
+    dtype,
+    phase: 'decode',
+    description: split
+      ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
+      : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
+    wgsl: split ? [main, reduce] : [main],
+    requires: [],
+    check(ctx, s) {
+      checkHeads(s);
+      const page = paged ? (s as unknown as PagedDecodeShape).page : 0;
+      if (paged && !(page > 0)) throw new SkipCase('a paged case needs a page size > 0');
+      const es = elementSize(dtype);
+      const bytes = s.kv * (paged ? pagesFor(s.l, page) * page : s.l) * s.d * es;
+      const limit = Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
+      if (bytes > limit) throw new SkipCase(`the K cache of ${bytes} B exceeds this device's storage binding limit of ${limit} B`);
+      if (s.h > maxPerDim(ctx) || Math.ceil(s.l / 64) > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
+    },
+    flops: (s) => decodeFlops(s.h, s.l, s.d),
+    bytes: (s) => decodeBytes(s, dtype),
+    tolerance: () => attentionTolerance(dtype),
+    async build(ctx, s, rng): Promise<KernelInstance> {
+      const { device } = ctx;
+      const es = elementSize(dtype);
+      const t = drawAttnTensors(dtype, rng);
+      const q = emptyBuffer(device, s.h * s.d * es, 'attn-dec-q');
+      const out = emptyBuffer(device, s.h * s.d * es, 'attn-dec-o');
+      await fillTensor(ctx, q, s.h * s.d, t.q);
+      const cache = await buildDecodeCache(ctx, s, paged ? (s as unknown as PagedDecodeShape).page : 0, t, rng);
+      const owned: GPUBuffer[] = [q, out];
+      const reference = decodeReference(s, t);
+      const base = {
+        outputCount: s.h * s.d,
+        readOutputs: (indices: readonly number[]) => readElements(device, out, dtype, indices),
+        reference,
+        destroy() {
+          owned.forEach((b) => b.destroy());
+          cache.destroy();
+        },
+      };
+      if (!split) {
+        const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+        const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
+        const params = decodeParams(device, s, cache.page, 1);
+        owned.push(scores, params);
+        const bind = bindBuffers(device, pipeline, 'attn-decode-naive', [q, cache.k, cache.v, cache.table, scores, out, params]);
+        return {
+          ...base,
+          config: { workgroups: s.h, workgroup: 128 },
+          encode(pass) {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bind);
+            pass.dispatchWorkgroups(s.h);
+          },
+        };
+      }
+      const group = s.h / s.kv;
+      const gh = headsPerWorkgroup(group);
+      const rows = s.kv * (group / gh);
+      const chunk = decodeChunk(s.l, rows);
+      const splits = Math.ceil(s.l / chunk);
+      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
+      const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+      const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
+      const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
+      const params = decodeParams(device, s, cache.page, splits);
+      const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
+      owned.push(oPart, mlPart, params, rParams);
+      const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
+      const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+      return {
+        ...base,
+        config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
+        encode(pass) {
+          pass.setPipeline(pSplit);
+          pass.setBindGroup(0, bSplit);
+          pass.dispatchWorkgroups(splits, rows);
+          pass.setPipeline(pReduce);
+          pass.setBindGroup(0, bReduce);
+          pass.dispatchWorkgroups(s.h);
+        },
+      };
+    },
+  };
+}
+
+export const prefillTiledF32Spec = tiledSpec('f32');
+export const prefillTiledF16Spec = tiledSpec('f16');
+export const prefillNaiveF32Spec = naivePrefillSpec('f32');
+export const prefillNaiveF16Spec = naivePrefillSpec('f16');
+export const decodeSplitF32Spec = decodeSpec<DecodeShape>({ variant: 'split', paged: false, dtype: 'f32' });
+export const decodeSplitF16Spec = decodeSpec<DecodeShape>({ variant: 'split', paged: false, dtype: 'f16' });
+export const decodeNaiveF32Spec = decodeSpec<DecodeShape>({ variant: 'naive', paged: false, dtype: 'f32' });
+export const decodeNaiveF16Spec = decodeSpec<DecodeShape>({ variant: 'naive', paged: false, dtype: 'f16' });
+export const decodeSplitPagedF32Spec = decodeSpec<PagedDecodeShape>({ variant: 'split', paged: true, dtype: 'f32' });
+export const decodeSplitPagedF16Spec = decodeSpec<PagedDecodeShape>({ variant: 'split', paged: true, dtype: 'f16' });
+export const decodeNaivePagedF32Spec = decodeSpec<PagedDecodeShape>({ variant: 'naive', paged: true, dtype: 'f32' });
+export const decodeNaivePagedF16Spec = decodeSpec<PagedDecodeShape>({ variant: 'naive', paged: true, dtype: 'f16' });
+
+/** Every attention spec, for the registry. */
+export const ATTENTION_SPECS = [
+  prefillNaiveF32Spec,
+  prefillNaiveF16Spec,
+  prefillTiledF32Spec,
+  prefillTiledF16Spec,
+  decodeNaiveF32Spec,
+  decodeNaiveF16Spec,
+  decodeSplitF32Spec,
+  decodeSplitF16Spec,
+  decodeNaivePagedF32Spec,
+  decodeNaivePagedF16Spec,
+  decodeSplitPagedF32Spec,
+  decodeSplitPagedF16Spec,
+] as const;
+
+type Preset = 'test' | 'quick' | 'full';
+
+const M = LLAMA3_8B;
+const llama = (n: number): PrefillShape => ({ h: M.heads, kv: M.kvHeads, d: M.headDim, n });
+const llamaDecode = (l: number): DecodeShape => ({ h: M.heads, kv: M.kvHeads, d: M.headDim, l });
+// Multi-head (no GQA) twin of the Llama shape: PyTorch's SDPA decode reference uses H = 32, d = 128, no GQA.
+const mhaDecode = (l: number): DecodeShape => ({ h: M.heads, kv: M.heads, d: M.headDim, l });
+const paged = (s: DecodeShape): PagedDecodeShape => ({ ...s, page: PAGE_SIZE });
+
+/** Attention cases of a preset. */
+export function attentionCases(preset: Preset): BenchCase[] {
+  if (preset === 'test') {
+    // Odd N and L (not multiples of any tile, chunk or page), GQA ratios 1, 4 and 8, d = 64 and 128.
+    const p1: PrefillShape = { h: 4, kv: 1, d: 64, n: 37 };
+    const p2: PrefillShape = { h: 2, kv: 2, d: 128, n: 19 };
+    const d1: DecodeShape = { h: 8, kv: 1, d: 64, l: 300 };
+    const d2: DecodeShape = { h: 4, kv: 4, d: 128, l: 77 };
+    const d3: PagedDecodeShape = { h: 8, kv: 2, d: 128, l: 300, page: PAGE_SIZE };
+    return [
+      makeCase(prefillNaiveF32Spec, p1),
+      makeCase(prefillTiledF32Spec, p1),
+      makeCase(prefillNaiveF16Spec, p2),
+      makeCase(prefillTiledF16Spec, p2),
+      makeCase(decodeNaiveF32Spec, d1),
+      makeCase(decodeSplitF32Spec, d1),
+      makeCase(decodeNaiveF16Spec, d2),
+      makeCase(decodeSplitF16Spec, d2),
+      makeCase(decodeNaivePagedF16Spec, d3),
+      makeCase(decodeSplitPagedF16Spec, d3),
+    ];
+  }
+  if (preset === 'quick') {
+    return [
+      makeCase(prefillNaiveF32Spec, llama(1024)),
+      makeCase(prefillTiledF32Spec, llama(1024)),
+      makeCase(prefillTiledF16Spec, llama(1024)),
+      makeCase(decodeNaiveF16Spec, llamaDecode(4096)),
+      makeCase(decodeSplitF16Spec, llamaDecode(4096)),
+      makeCase(decodeSplitPagedF16Spec, paged(llamaDecode(4096))),
+    ];
+  }
+  const cases: BenchCase[] = [];
+  // Prefill: the prompt sweep for both kernels in both dtypes; naive as long as S fits the device.
+  for (const n of PROMPT_LENGTHS) {
+    cases.push(makeCase(prefillNaiveF32Spec, llama(n)), makeCase(prefillTiledF32Spec, llama(n)));
+    cases.push(makeCase(prefillNaiveF16Spec, llama(n)), makeCase(prefillTiledF16Spec, llama(n)));
+  }
+  cases.push(makeCase(prefillTiledF32Spec, { h: M.heads, kv: M.kvHeads, d: 64, n: 4096 }), makeCase(prefillTiledF16Spec, { h: M.heads, kv: M.kvHeads, d: 64, n: 4096 }));
+  // Decode: the context sweep (f16 cache, Llama GQA), naive vs split-K.
+  for (const l of CONTEXT_LENGTHS) cases.push(makeCase(decodeNaiveF16Spec, llamaDecode(l)), makeCase(decodeSplitF16Spec, llamaDecode(l)));
+  const longest = CONTEXT_LENGTHS[CONTEXT_LENGTHS.length - 1] ?? 32768;
+  for (const l of [8192, longest]) {
+    cases.push(makeCase(decodeNaiveF16Spec, mhaDecode(l)), makeCase(decodeSplitF16Spec, mhaDecode(l)));
+    cases.push(makeCase(decodeNaivePagedF16Spec, paged(llamaDecode(l))), makeCase(decodeSplitPagedF16Spec, paged(llamaDecode(l))));
+    cases.push(makeCase(decodeSplitF32Spec, llamaDecode(l)), makeCase(decodeSplitPagedF32Spec, paged(llamaDecode(l))));
+  }
+  cases.push(makeCase(decodeNaiveF32Spec, llamaDecode(longest)));
+  return cases;
+}

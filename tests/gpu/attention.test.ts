@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeNaivePagedF32Spec,
+  decodeSplitF16Spec,
+  decodeSplitF32Spec,
+  decodeSplitPagedF16Spec,
+  prefillNaiveF32Spec,
+  prefillTiledF32Spec,
+  type DecodeShape,
+} from '../../src/kernels/attention';
+import { makeCase, type KernelInstance, type KernelSpec, type Shape } from '../../src/kernels/spec';
+import { casesFor } from '../../src/suite/registry';
+import { runCase, runSuite } from '../../src/suite/runner';
+import { createTimer } from '../../src/gpu/timer';
+import type { GpuContext } from '../../src/gpu/device';
+import { Rng } from '../../src/util/rng';
+import { TEST_RUN, testGpu } from './gpu';
+
+/** Builds a spec at a shape from a fixed seed, runs it once and reads every output. */
+async function outputsOf<S extends Shape>(ctx: GpuContext, spec: KernelSpec<S>, shape: S, seed: number): Promise<{ got: number[]; inst: KernelInstance }> {
+  const inst = await spec.build(ctx, shape, new Rng(seed));
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  inst.encode(pass);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  const all = Array.from({ length: inst.outputCount }, (_, i) => i);
+  return { got: Array.from(await inst.readOutputs(all)), inst };
+}
+
+describe('attention on a real WebGPU implementation', () => {
+  it('verifies every test-preset case (odd N and L, GQA 1/4/8, d 64/128, f32 and packed f16, paged) against float64', async () => {
+    const ctx = await testGpu();
+    const doc = await runSuite(ctx, casesFor('test', ctx.limits, '^attention/'), TEST_RUN);
+    expect(doc.results.length).toBe(10);
+    for (const r of doc.results) {
+      expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
+      const total = r.verification?.total ?? 0;
+      expect(r.verification?.checked).toBe(total <= 4096 ? total : 1024);
+      expect(r.time?.median_ms).toBeGreaterThan(0);
+    }
+    // The f16 path really runs here (SwiftShader has no shader-f16): packed storage needs none.
+    expect(doc.results.filter((r) => r.dtype === 'f16' && r.status === 'ok').length).toBeGreaterThanOrEqual(4);
+    const split = doc.results.find((r) => r.id === 'attention/decode-split/f32/h=8,kv=1,d=64,l=300');
+    // 300 keys in chunks of 64: the last chunk is partial; one workgroup serves all 8 query heads.
+    expect(split?.config).toMatchObject({ chunk: 64, splits: 5, heads_per_workgroup: 8 });
+  });
+
+  it('paged and contiguous caches give bit-identical outputs; naive and split-K agree', async () => {
+    const ctx = await testGpu();
+    const shape: DecodeShape = { h: 8, kv: 2, d: 128, l: 201 };
+    const contiguous = await outputsOf(ctx, decodeSplitF16Spec, shape, 99);
+    const paged = await outputsOf(ctx, decodeSplitPagedF16Spec, { ...shape, page: 16 }, 99);
+    expect(paged.got).toEqual(contiguous.got);
+    for (let i = 0; i < contiguous.got.length; i += 37) expect(Math.abs((contiguous.got[i] ?? NaN) - contiguous.inst.reference(i))).toBeLessThan(1e-3);
+    contiguous.inst.destroy();
+    paged.inst.destroy();
+    // f32, GQA 8 and a page size that does not divide L: naive over pages vs split-K contiguous.
+    const s32: DecodeShape = { h: 8, kv: 1, d: 64, l: 133 };
+    const a = await outputsOf(ctx, decodeSplitF32Spec, s32, 5);
+    const b = await outputsOf(ctx, decodeNaivePagedF32Spec, { ...s32, page: 16 }, 5);
+    a.got.forEach((x, i) => expect(Math.abs(x - (b.got[i] ?? NaN))).toBeLessThan(2e-6));
+    a.inst.destroy();
+    b.inst.destroy();
+  });
+
+  it('naive prefill splits heads when S exceeds the binding limit, and skips when one head cannot fit', async () => {
+    const ctx = await testGpu();
+    const timer = createTimer(ctx.device, false);
+    try {
+      const shape = { h: 4, kv: 2, d: 64, n: 37 };
+      // A device whose binding holds two heads of S: the naive case runs in two head groups.
+      const small: GpuContext = { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: 2 * 37 * 37 * 4 } };
+      const r = await runCase(small, timer, makeCase(prefillNaiveF32Spec, shape), TEST_RUN);
+      expect(r.status, r.reason).toBe('ok');
+      expect(r.config).toMatchObject({ head_groups: 2, heads_per_group: 2 });
+      const huge = await runCase(ctx, timer, makeCase(prefillNaiveF32Spec, { h: 1, kv: 1, d: 64, n: 17000 }), TEST_RUN);
+      expect(huge.status).toBe('skipped');
+      expect(huge.reason).toMatch(/score matrix .* over this device's storage binding limit/);
+      // The tiled kernel has no N×N buffer: the same odd shape on the small device still runs.
+      const tiled = await runCase(small, timer, makeCase(prefillTiledF32Spec, { h: 4, kv: 1, d: 128, n: 45 }), TEST_RUN);
+      expect(tiled.status, tiled.reason).toBe('ok');
+    } finally {
+      timer.destroy();
+    }
+  });
+});
