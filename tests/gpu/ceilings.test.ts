@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createNodeGpu } from '../../bench/dawn';
+import { acquireGpu } from '../../src/gpu/device';
 import { copySpec, fmaF32Spec } from '../../src/kernels/ceilings';
 import { makeCase, type KernelSpec } from '../../src/kernels/spec';
 import { parseResultsDoc } from '../../src/report/schema';
@@ -64,5 +66,15 @@ describe('ceilings on a real WebGPU implementation', () => {
     expect(doc.results[1]?.verification?.checked).toBe(1024 * 3);
     expect(doc.results[1]?.verification?.total).toBe(1024 * 3);
     expect(doc.results[1]?.config?.unroll).toBeGreaterThan(0);
+  });
+});
+
+describe('a lost device', () => {
+  it('stops the run with one sentence that says to get a new device', async () => {
+    const { gpu, runtime } = createNodeGpu([]);
+    const ctx = await acquireGpu(gpu, { runtime });
+    ctx.device.destroy();
+    await ctx.lost;
+    await expect(runSuite(ctx, casesFor('test', ctx.limits, '^ceiling/copy'), TEST_RUN)).rejects.toThrow(/GPU device was lost.*rerun/);
   });
 });
