@@ -10,6 +10,8 @@ override BN: u32 = 128;       // block cols; multiple of 16
 override BK: u32 = 16;        // k depth of one staged tile; multiple of 8
 override B_KMAJOR: bool = true;
 override GROUP_M: u32 = 8;    // block rows per raster group: neighbouring blocks reuse A and W in L2
+override PREFETCH: bool = true; // double-buffer with register prefetch; false: one buffer, loads at tile start (fewer live registers)
+override WARP_TX: u32 = 16;   // a warp covers WARP_TX micro-tiles along n × 32/WARP_TX along m
 
 // 8×8 outputs per invocation: rows {4ty..4ty+3} ∪ BM/2+{...}, cols {4tx..4tx+3} ∪ BN/2+{...}.
 // Splitting each 8 into two 4-wide halves keeps a warp's vec4 loads on distinct banks.
@@ -36,8 +38,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-var<workgroup> sa: array<vec4<f32>, 2u * BK * BM4>;
-var<workgroup> sb: array<vec4<f32>, 2u * BK * BN4>;
+override NBUF: u32 = select(1u, 2u, PREFETCH);
+var<workgroup> sa: array<vec4<f32>, NBUF * BK * BM4>;
+var<workgroup> sb: array<vec4<f32>, NBUF * BK * BN4>;
 
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
 
@@ -137,8 +140,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bn = (pid % per_group) / group_rows;
   let m0 = bm * BM;
   let n0 = bn * BN;
-  let tx = tid % TX;
-  let ty = tid / TX;
+  // Micro-tile coordinates: a subgroup of 32 covers a WARP_TX × (32/WARP_TX) patch, which sets how
+  // many distinct vec4 its workgroup loads touch (fewer distinct addresses, fewer shared wavefronts).
+  let lane = tid % 32u;
+  let warp = tid / 32u;
+  let warps_per_row = TX / min(WARP_TX, TX);
+  let tx = (warp % warps_per_row) * min(WARP_TX, TX) + lane % min(WARP_TX, TX);
+  let ty = (warp / warps_per_row) * (32u / min(WARP_TX, TX)) + lane / min(WARP_TX, TX);
 
   var c0a = vec4<f32>(0.0); var c0b = vec4<f32>(0.0);
   var c1a = vec4<f32>(0.0); var c1b = vec4<f32>(0.0);
@@ -154,18 +162,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var rb: array<Half8, 4>;
   let ktiles = (p.k + BK - 1u) / BK;
 
-  for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, 0u, tid + i * WG); }
-  for (var i = 0u; i < B_LOADS; i++) {
-    if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, 0u, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, 0u, tid + i * WG); }
+  if (PREFETCH) {
+    for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, 0u, tid + i * WG); }
+    for (var i = 0u; i < B_LOADS; i++) {
+      if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, 0u, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, 0u, tid + i * WG); }
+    }
+    for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
+    for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
+    workgroupBarrier();
   }
-  for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
-  for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
-  workgroupBarrier();
 
   for (var t = 0u; t < ktiles; t++) {
-    let cur = t % 2u;
+    let cur = select(0u, t % 2u, PREFETCH);
     let more = t + 1u < ktiles;
-    if (more) {
+    if (!PREFETCH) {
+      // Single buffer: stage this tile now; the loaded values are dead once stored.
+      for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, load_kmajor_a(m0, t * BK, tid + i * WG)); }
+      for (var i = 0u; i < B_LOADS; i++) {
+        if (B_KMAJOR) { store_b(0u, tid + i * WG, load_kmajor_b(n0, t * BK, tid + i * WG)); } else { store_b(0u, tid + i * WG, load_nmajor_b(n0, t * BK, tid + i * WG)); }
+      }
+      workgroupBarrier();
+    } else if (more) {
       let k0 = (t + 1u) * BK;
       for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, k0, tid + i * WG); }
       for (var i = 0u; i < B_LOADS; i++) {
@@ -188,7 +205,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       c6a = fma(vec4<f32>(a1.z), b0, c6a); c6b = fma(vec4<f32>(a1.z), b1, c6b);
       c7a = fma(vec4<f32>(a1.w), b0, c7a); c7b = fma(vec4<f32>(a1.w), b1, c7b);
     }
-    if (more) {
+    if (PREFETCH && more) {
       let nxt = 1u - cur;
       for (var i = 0u; i < A_LOADS; i++) { store_a(nxt, tid + i * WG, ra[i]); }
       for (var i = 0u; i < B_LOADS; i++) { store_b(nxt, tid + i * WG, rb[i]); }

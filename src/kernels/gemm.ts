@@ -16,6 +16,8 @@ import regblockWgsl from '../../shaders/gemm/regblock.wgsl?raw';
 import regblockF16Wgsl from '../../shaders/gemm/regblock-f16.wgsl?raw';
 import regblockHfmaWgsl from '../../shaders/gemm/regblock-hfma.wgsl?raw';
 import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
+import subgroupMatrixVecWgsl from '../../shaders/gemm/subgroup-matrix-vec.wgsl?raw';
+import subgroupMatrixDirectWgsl from '../../shaders/gemm/subgroup-matrix-direct.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { SkipCase, errorMessage } from '../gpu/errors';
@@ -128,21 +130,65 @@ export interface GemmConfig {
   invocations: number;
   /** Workgroup memory in bytes. */
   sharedBytes: number;
+  /** Another kernel of the same variant (same bindings and numerics) instead of the variant's own. */
+  code?: string;
+  /** Shapes the configuration can compute (all when absent). */
+  eligible?: (s: GemmShape) => boolean;
+  /** K-deep staging for the load-count checks: elements of A (or W) per tile, 0 when unstaged. */
+  stagedK: number;
+}
+
+/** Options of a register-blocked configuration beyond its block shape. */
+export interface RegblockOptions {
+  /** Micro-tiles a subgroup of 32 spans along n (16: a 16×2 patch, 8: 8×4, 4: 4×8). */
+  warpTx?: number;
+  /** Double-buffered tiles with register prefetch (true) or one buffer staged per step (false). */
+  prefetch?: boolean;
 }
 
 /** Register-blocked configurations (8×8 micro-tiles, so invocations = BM/8 · BN/8). */
-export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMath): GemmConfig {
+export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMath, opts: RegblockOptions = {}): GemmConfig {
+  const warpTx = opts.warpTx ?? 16;
+  const prefetch = opts.prefetch ?? true;
   const invocations = (bm / 8) * (bn / 8);
-  // Staged tiles are f32 except in the packed-half kernel; two buffers of BK×(BM+BN).
-  const sharedBytes = 2 * bk * (bm + bn) * (math === 'hfma' ? 2 : 4);
-  return { label: `${bm}x${bn}x${bk}`, constants: { BM: bm, BN: bn, BK: bk }, bm, bn, invocations, sharedBytes };
+  // Staged tiles are f32 except in the packed-half kernel; one or two buffers of BK×(BM+BN).
+  const sharedBytes = (prefetch ? 2 : 1) * bk * (bm + bn) * (math === 'hfma' ? 2 : 4);
+  const label = `${bm}x${bn}x${bk}${warpTx === 16 ? '' : `/w${warpTx}`}${prefetch ? '' : '/np'}`;
+  return { label, constants: { BM: bm, BN: bn, BK: bk, WARP_TX: warpTx, PREFETCH: prefetch ? 1 : 0 }, bm, bn, invocations, sharedBytes, stagedK: bk };
 }
 
+/** How the tensor-core kernel feeds its matrices: staged in f16 or vec4<f16> workgroup arrays, or straight from storage. */
+export type SubgroupMatrixFeed = 'staged' | 'vec' | 'direct';
+
 /** Subgroup-matrix configurations: SG_M×SG_N subgroups of 32, each a 32×64 piece of the block. */
-export function subgroupMatrixConfig(sgM: number, sgN: number, bk: number): GemmConfig {
+export function subgroupMatrixConfig(feed: SubgroupMatrixFeed, sgM: number, sgN: number, bk: number): GemmConfig {
   const bm = 32 * sgM;
   const bn = 64 * sgN;
-  return { label: `${bm}x${bn}x${bk}`, constants: { SG_M: sgM, SG_N: sgN, BK: bk }, bm, bn, invocations: 32 * sgM * sgN, sharedBytes: 2 * (bm + bn) * (bk + 8) * 2 };
+  const invocations = 32 * sgM * sgN;
+  if (feed === 'direct') {
+    return {
+      label: `direct-${bm}x${bn}`,
+      constants: { SG_M: sgM, SG_N: sgN },
+      bm,
+      bn,
+      invocations,
+      sharedBytes: 0,
+      code: subgroupMatrixDirectWgsl,
+      // No bounds handling in that kernel: whole blocks and whole 16-deep k steps only.
+      eligible: (s) => s.m % bm === 0 && s.n % bn === 0 && s.k % 16 === 0,
+      stagedK: 0,
+    };
+  }
+  return {
+    label: `${feed}-${bm}x${bn}x${bk}`,
+    constants: { SG_M: sgM, SG_N: sgN, BK: bk },
+    bm,
+    bn,
+    invocations,
+    sharedBytes: 2 * (bm + bn) * (bk + 8) * 2,
+    ...(feed === 'vec' ? { code: subgroupMatrixVecWgsl } : {}),
+    stagedK: bk,
+  };
 }
 
 /**
@@ -154,33 +200,51 @@ export function loadsFit(tileElems: number, elemsPerVector: number, invocations:
   return Number.isInteger(loads) && loads >= 1 && loads <= maxLoads;
 }
 
-/** Autotune candidates of each register-blocked kernel: large blocks for big GEMMs, 64-row blocks for short prompts. */
+/**
+ * Autotune candidates of each register-blocked kernel: large blocks for big GEMMs, 64-row blocks for
+ * short prompts, three subgroup arrangements of the 128×128 block (16×2, 8×4 and 4×8 micro-tiles) and
+ * single-buffered variants with fewer live registers.
+ */
 export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 8, 'f32'),
-  regblockConfig(128, 128, 16, 'f32'),
+  regblockConfig(128, 128, 8, 'f32', { warpTx: 8 }),
+  regblockConfig(128, 128, 8, 'f32', { warpTx: 4 }),
+  regblockConfig(128, 128, 16, 'f32', { warpTx: 8 }),
+  regblockConfig(128, 128, 8, 'f32', { prefetch: false }),
+  regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
+  regblockConfig(128, 128, 32, 'f32', { prefetch: false }),
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'f32'),
+  regblockConfig(128, 128, 16, 'f32', { warpTx: 8 }),
+  regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
 ];
 export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'hfma'),
+  regblockConfig(128, 128, 16, 'hfma', { warpTx: 8 }),
+  regblockConfig(128, 128, 16, 'hfma', { warpTx: 4 }),
   regblockConfig(128, 128, 32, 'hfma'),
+  regblockConfig(128, 128, 16, 'hfma', { prefetch: false }),
+  regblockConfig(128, 128, 32, 'hfma', { prefetch: false }),
   regblockConfig(128, 64, 32, 'hfma'),
   regblockConfig(64, 128, 32, 'hfma'),
   regblockConfig(64, 64, 32, 'hfma'),
 ];
+/** Staged (always eligible) first; the unstaged kernel for whole-block shapes in four block shapes. */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
-  subgroupMatrixConfig(4, 2, 32),
-  subgroupMatrixConfig(4, 2, 16),
-  subgroupMatrixConfig(2, 2, 32),
-  subgroupMatrixConfig(4, 1, 32),
-  subgroupMatrixConfig(2, 1, 32),
+  subgroupMatrixConfig('staged', 4, 2, 32),
+  subgroupMatrixConfig('vec', 4, 2, 32),
+  subgroupMatrixConfig('vec', 4, 2, 16),
+  subgroupMatrixConfig('direct', 4, 2, 0),
+  subgroupMatrixConfig('direct', 2, 4, 0),
+  subgroupMatrixConfig('direct', 2, 2, 0),
+  subgroupMatrixConfig('direct', 4, 4, 0),
 ];
 
 /** The subgroup-matrix configuration the tensor-core kernel is written for. */
@@ -218,6 +282,15 @@ function tuneBatch(flops: number): number {
   return Math.max(1, Math.min(4, Math.ceil(1e10 / flops)));
 }
 
+/**
+ * Candidates tried on a software adapter, one per code path: the first, the first with another
+ * subgroup arrangement, the first without prefetch, and the last (the smallest block).
+ */
+export function softwareSubset(configs: readonly GemmConfig[]): GemmConfig[] {
+  const picks = [configs[0], configs.find((c) => (c.constants.WARP_TX ?? 16) !== 16), configs.find((c) => c.constants.PREFETCH === 0), configs[configs.length - 1]];
+  return [...new Set(picks.filter((c): c is GemmConfig => c !== undefined))];
+}
+
 /** Output samples each candidate must match before it is timed. */
 const TUNE_SAMPLES = 8;
 
@@ -229,7 +302,7 @@ function makeSpec(v: GemmVariant): KernelSpec<GemmShape> {
     dtype: v.storage,
     phase: 'prefill',
     description: v.description,
-    wgsl: [v.code],
+    wgsl: [...new Set([v.code, ...v.configs.map((c) => c.code ?? v.code)])],
     requires: v.requires,
     check(ctx, s) {
       if (v.kernel === 'subgroup-matrix') {
@@ -293,9 +366,10 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
     const candidates: Candidate<Record<string, string | number>>[] = [];
     const notes: string[] = [];
     // A software adapter's timings say nothing about GPUs and each compile of these unrolled kernels
-    // costs it seconds: it tries the largest and the smallest block only (both still verified).
-    const configs = ctx.info.software && v.configs.length > 2 ? [v.configs[0], v.configs[v.configs.length - 1]].filter((c): c is GemmConfig => c !== undefined) : v.configs;
+    // costs it seconds: it tries one candidate per code path (each still verified).
+    const configs = ctx.info.software ? softwareSubset(v.configs) : v.configs;
     for (const cfg of configs) {
+      if (cfg.eligible && !cfg.eligible(s)) continue;
       if (cfg.invocations > maxInvocations || cfg.sharedBytes > maxShared) {
         notes.push(`${cfg.label}=over-limits`);
         continue;
@@ -309,7 +383,7 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
       }
       let pipeline: GPUComputePipeline;
       try {
-        pipeline = await getPipeline(device, { label: `gemm-${v.variant}-${v.storage}`, code: v.code, entryPoint: 'main', constants: { ...cfg.constants, ...(v.kernel === 'subgroup-matrix' ? {} : { B_KMAJOR: v.layout === 'nt' ? 1 : 0 }) } });
+        pipeline = await getPipeline(device, { label: `gemm-${v.variant}-${v.storage}`, code: cfg.code ?? v.code, entryPoint: 'main', constants: { ...cfg.constants, ...(v.kernel === 'subgroup-matrix' ? {} : { B_KMAJOR: v.layout === 'nt' ? 1 : 0 }) } });
       } catch (e) {
         if (configs.length === 1) throw e;
         notes.push(`${cfg.label}=no-pipeline`);
@@ -362,8 +436,8 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
   }
 }
 
-const BASELINE_NAIVE: GemmConfig = { label: '16x16', constants: { WG_X: 16, WG_Y: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 0 };
-const BASELINE_TILED: GemmConfig = { label: '16x16', constants: { TILE: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 2 * 16 * 16 * 4 };
+const BASELINE_NAIVE: GemmConfig = { label: '16x16', constants: { WG_X: 16, WG_Y: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 0, stagedK: 0 };
+const BASELINE_TILED: GemmConfig = { label: '16x16', constants: { TILE: 16 }, bm: 16, bn: 16, invocations: 256, sharedBytes: 2 * 16 * 16 * 4, stagedK: 16 };
 
 function variants(): GemmVariant[] {
   const out: GemmVariant[] = [];

@@ -84,23 +84,28 @@ describe('gemm configurations', () => {
   const SHARED = 49152; // the H100's maxComputeWorkgroupStorageSize under Dawn
   it('stage whole 16-byte vectors per invocation and fit workgroup memory and size limits', () => {
     for (const c of REGBLOCK_F32_CONFIGS) {
-      const bk = c.constants.BK ?? 0;
+      const bk = c.stagedK;
       expect(loadsFit(c.bm * bk, 4, c.invocations, 4), c.label).toBe(true);
       expect(loadsFit(c.bn * bk, 4, c.invocations, 4), c.label).toBe(true);
     }
     for (const c of [...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS]) {
-      const bk = c.constants.BK ?? 0;
+      const bk = c.stagedK;
       expect(loadsFit(c.bm * bk, 8, c.invocations, 4), c.label).toBe(true);
       expect(loadsFit(c.bn * bk, 8, c.invocations, 4), c.label).toBe(true);
     }
-    for (const c of REGBLOCK_HFMA_CONFIGS) expect(c.constants.BK ?? 99, c.label).toBeLessThanOrEqual(32); // the hfma tolerance assumes ≤ 32-term f16 sums
+    for (const c of REGBLOCK_HFMA_CONFIGS) expect(c.stagedK, c.label).toBeLessThanOrEqual(32); // the hfma tolerance assumes ≤ 32-term f16 sums
     for (const c of SUBGROUP_MATRIX_CONFIGS) {
-      const bk = c.constants.BK ?? 0;
-      expect(bk % 16, c.label).toBe(0);
       expect(c.invocations % 32, c.label).toBe(0);
-      expect(loadsFit(c.bm * bk, 8, c.invocations, 8), c.label).toBe(true);
-      expect(loadsFit(c.bn * bk, 8, c.invocations, 8), c.label).toBe(true);
-      // C is padded to 128×128 blocks for this kernel.
+      // C is padded to 128×128 blocks for this kernel; the unstaged kernel only takes whole blocks.
+      if (c.stagedK === 0) {
+        expect(c.eligible?.({ m: 4096, n: 4096, k: 4096 }), c.label).toBe(true);
+        expect(c.eligible?.({ m: 4096, n: 4096, k: 4104 }), c.label).toBe(false);
+        expect(c.eligible?.({ m: 130, n: 4096, k: 4096 }), c.label).toBe(false);
+        continue;
+      }
+      expect(c.stagedK % 16, c.label).toBe(0);
+      expect(loadsFit(c.bm * c.stagedK, 8, c.invocations, 8), c.label).toBe(true);
+      expect(loadsFit(c.bn * c.stagedK, 8, c.invocations, 8), c.label).toBe(true);
       expect(128 % c.bm + 128 % c.bn, c.label).toBe(0);
     }
     for (const c of [...REGBLOCK_F32_CONFIGS, ...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS, ...SUBGROUP_MATRIX_CONFIGS]) {
