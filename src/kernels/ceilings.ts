@@ -6,6 +6,7 @@
 import copyWgsl from '../../shaders/ceilings/copy.wgsl?raw';
 import fmaF32Wgsl from '../../shaders/ceilings/fma-f32.wgsl?raw';
 import fmaF16Wgsl from '../../shaders/ceilings/fma-f16.wgsl?raw';
+import fmaF16x2Wgsl from '../../shaders/ceilings/fma-f16x2.wgsl?raw';
 import { f16round } from '@petamoriken/float16';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
@@ -120,7 +121,13 @@ export function fmaReference(id: number, steps: number, round: (x: number) => nu
 
 function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
   const f16 = dtype === 'f16';
-  const code = f16 ? fmaF16Wgsl : fmaF32Wgsl;
+  // f16 has two forms of the same chains (vec4 fma, vec2 multiply-add): drivers pack them differently.
+  const forms = f16
+    ? [
+        { form: 'vec4-fma', code: fmaF16Wgsl },
+        { form: 'vec2-muladd', code: fmaF16x2Wgsl },
+      ]
+    : [{ form: 'vec4-fma', code: fmaF32Wgsl }];
   const round = f16 ? f16round : (x: number) => x;
   return {
     family: 'ceiling',
@@ -128,7 +135,7 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
     dtype,
     phase: 'ceiling',
     description: `${dtype} FMA throughput: 16 independent chains per invocation (autotuned workgroup and unroll), the measured arithmetic ceiling`,
-    wgsl: [code],
+    wgsl: forms.map((f) => f.code),
     requires: f16 ? ['shader-f16'] : [],
     check(ctx, s) {
       if (s.threads % 1024 !== 0) throw new SkipCase(`fma threads ${s.threads} is not a multiple of 1024 (the largest workgroup tried)`);
@@ -145,16 +152,16 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
       const out = emptyBuffer(device, s.threads * 4, `fma-${dtype}-out`);
       const owned: GPUBuffer[] = [out];
       const candidates = [];
-      for (const { wg, unroll } of FMA_CONFIGS) {
+      for (const { form, code, wg, unroll } of forms.flatMap((f) => FMA_CONFIGS.map((c) => ({ ...f, ...c })))) {
         if (wg > (ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256) || wg > (ctx.limits.maxComputeWorkgroupSizeX ?? 256)) continue;
-        const pipeline = await getPipeline(device, { label: `ceiling-fma-${dtype}`, code, entryPoint: 'main', constants: { WG: wg, UNROLL: unroll } });
+        const pipeline = await getPipeline(device, { label: `ceiling-fma-${dtype}-${form}`, code, entryPoint: 'main', constants: { WG: wg, UNROLL: unroll } });
         const [gx, gy] = dispatch2d(s.threads / wg, maxPerDim(ctx));
         if (gx * gy * wg !== s.threads) continue;
         const params = uniformBuffer(device, new Uint32Array([s.steps, gx, 0, 0]), `fma-${dtype}-params`);
         owned.push(params);
         const bind = bindBuffers(device, pipeline, `fma-${dtype}`, [out, params]);
         candidates.push({
-          config: { workgroup: wg, unroll, chains: 16 },
+          config: { form, workgroup: wg, unroll, chains: 16 },
           encode: (pass: GPUComputePassEncoder) => {
             pass.setPipeline(pipeline);
             pass.setBindGroup(0, bind);
