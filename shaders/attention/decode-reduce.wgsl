@@ -7,7 +7,7 @@
 override HEAD_DIM: u32 = 128u;
 
 const WG: u32 = 256u;
-const SU: u32 = 4u;
+const SU: u32 = 16u;
 const NEG: f32 = -1e30;
 
 override D4: u32 = HEAD_DIM / 4u;

@@ -4,7 +4,9 @@
 // output with its chunk maximum and sum. decode-reduce.wgsl combines the partials.
 //   Q, O: [heads, d]; K, V: contiguous [kv_heads, cap, d], or paged: a pool of pages
 //   [pages, kv_heads, page, d] and a page table mapping logical page -> physical page.
-// Prepended by dtype-f32.wgsl or dtype-f16.wgsl (K and V are read as Wide vectors).
+// Prepended by dtype-f32.wgsl or dtype-f16.wgsl (K and V are read as Wide vectors). Needs the
+// `subgroups` feature (SwiftShader has it, so CI runs this kernel).
+enable subgroups;
 override HEAD_DIM: u32 = 128u;
 // Query heads per workgroup (a divisor of the GQA ratio, at most MAXG).
 override GH: u32 = 1u;
@@ -12,8 +14,13 @@ override CHUNK: u32 = 256u;
 
 const WG: u32 = 128u;
 const MAXG: u32 = 8u;
-// Wide vectors per K row at most: f32 with d = 128.
-const MAXDW: u32 = 32u;
+// Lanes per key in the score phase, keys per step, and steps whose loads are in flight at once.
+const TG: u32 = 4u;
+const KPS: u32 = WG / TG;
+const KU: u32 = 2u;
+// Wide vectors per lane and key at most (f32, d = 128), and subgroups per workgroup at most.
+const MAXKW: u32 = 8u;
+const MAXSG: u32 = WG / 4u;
 // V rows loaded ahead per invocation.
 const VU: u32 = 8u;
 const NEG: f32 = -1e30;
@@ -22,9 +29,10 @@ override D4: u32 = HEAD_DIM / 4u;
 // Wide vectors per K/V row, and key lanes of the P.V phase (rows read side by side).
 override DW: u32 = HEAD_DIM / WIDE;
 override KL: u32 = WG / DW;
+override KW: u32 = DW / TG;
 override Q_LEN: u32 = GH * D4;
 override P_LEN: u32 = GH * CHUNK;
-override M_LEN: u32 = GH * WG;
+override M_LEN: u32 = GH * MAXSG;
 
 struct Params {
   l: u32,
@@ -64,7 +72,12 @@ fn row_base(kvh: u32, j: u32) -> u32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(subgroup_invocation_id) sg_lane: u32,
+  @builtin(subgroup_size) sg_size: u32,
+) {
   let split = wg.x;
   let per_kv = params.group / GH;
   let kvh = wg.y / per_kv;
@@ -77,59 +90,75 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   }
   workgroupBarrier();
 
-  // Scores: one invocation per key; its row's loads are all issued before the arithmetic.
+  // Scores: TG = 4 lanes per key read its row side by side (lane l takes Wides l, l+4, ...: each
+  // load instruction covers 64 contiguous bytes of 8 rows per 32 lanes, so no sector is wasted),
+  // KU keys per lane in flight; the 4 partial dot products are summed with subgroup shuffles
+  // (every subgroup size WebGPU allows is a multiple of 4).
+  let lane = sg_lane % TG;
+  let slot = t / TG;
   var mloc: array<f32, MAXG>;
   for (var g = 0u; g < GH; g++) {
     mloc[g] = NEG;
   }
-  for (var kk = t; kk < CHUNK; kk += WG) {
-    var s: array<f32, MAXG>;
-    for (var g = 0u; g < GH; g++) {
-      s[g] = 0.0;
-    }
-    if (kk < cnt) {
-      let base = row_base(kvh, start + kk);
-      var kr: array<Wide, MAXDW>;
-      for (var w = 0u; w < DW; w++) {
-        kr[w] = k[base + w];
+  for (var k0 = 0u; k0 < CHUNK; k0 += KU * KPS) {
+    var kr: array<Wide, KU * MAXKW>;
+    for (var u = 0u; u < KU; u++) {
+      let kk = k0 + u * KPS + slot;
+      for (var i = 0u; i < KW; i++) {
+        kr[u * MAXKW + i] = Wide();
       }
-      for (var w = 0u; w < DW; w++) {
+      if (kk < cnt) {
+        let base = row_base(kvh, start + kk) + lane;
+        for (var i = 0u; i < KW; i++) {
+          kr[u * MAXKW + i] = k[base + TG * i];
+        }
+      }
+    }
+    for (var u = 0u; u < KU; u++) {
+      let kk = k0 + u * KPS + slot;
+      var s: array<f32, MAXG>;
+      for (var g = 0u; g < GH; g++) {
+        s[g] = 0.0;
+      }
+      for (var i = 0u; i < KW; i++) {
+        let w = lane + TG * i;
         for (var sub = 0u; sub < WIDE / 4u; sub++) {
-          let kv4 = unpack_wide(kr[w], sub);
+          let kv4 = unpack_wide(kr[u * MAXKW + i], sub);
           for (var g = 0u; g < GH; g++) {
             s[g] += dot(q_sh[g * D4 + w * (WIDE / 4u) + sub], kv4);
           }
         }
       }
       for (var g = 0u; g < GH; g++) {
-        mloc[g] = max(mloc[g], s[g]);
+        s[g] += subgroupShuffleXor(s[g], 1u);
+        s[g] += subgroupShuffleXor(s[g], 2u);
       }
-    } else {
+      let live = kk < cnt;
       for (var g = 0u; g < GH; g++) {
-        s[g] = NEG;
+        if (live) {
+          mloc[g] = max(mloc[g], s[g]);
+        }
+        if (lane == 0u) {
+          p_sh[g * CHUNK + kk] = select(NEG, s[g], live);
+        }
       }
-    }
-    for (var g = 0u; g < GH; g++) {
-      p_sh[g * CHUNK + kk] = s[g];
     }
   }
 
-  // Chunk maximum per head (tree over the workgroup).
+  // Chunk maximum per head: within each subgroup, then across the WG / sg_size subgroups.
   for (var g = 0u; g < GH; g++) {
-    red_m[g * WG + t] = mloc[g];
-  }
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    workgroupBarrier();
-    if (t < stride) {
-      for (var g = 0u; g < GH; g++) {
-        red_m[g * WG + t] = max(red_m[g * WG + t], red_m[g * WG + t + stride]);
-      }
+    let m = subgroupMax(mloc[g]);
+    if (sg_lane == 0u) {
+      red_m[g * MAXSG + t / sg_size] = m;
     }
   }
   workgroupBarrier();
   var mx: array<f32, MAXG>;
   for (var g = 0u; g < GH; g++) {
-    mx[g] = red_m[g * WG];
+    mx[g] = NEG;
+    for (var i = 0u; i < WG / sg_size; i++) {
+      mx[g] = max(mx[g], red_m[g * MAXSG + i]);
+    }
   }
   // Probabilities, each invocation over the keys it scored (no other invocation touches them yet).
   for (var kk = t; kk < CHUNK; kk += WG) {
@@ -197,6 +226,6 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     o_part[(split * params.heads + h0) * D4 + e] = red_o[e];
   }
   if (t < GH) {
-    ml_part[split * params.heads + h0 + t] = vec2<f32>(red_m[t * WG], red_l[t]);
+    ml_part[split * params.heads + h0 + t] = vec2<f32>(mx[t], red_l[t]);
   }
 }

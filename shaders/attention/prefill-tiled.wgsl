@@ -2,10 +2,10 @@
 // of one head, keeps its Q tile in workgroup memory and streams K and V in blocks of BC keys with an
 // online softmax, so the N x N score matrix never exists in device memory.
 //   Q, O: [N, heads, d] (the projection layout); K, V: [kv_heads, N, d] (the KV cache layout).
-// 128 invocations as 16 row groups (ty) x 8 column groups (tx): each owns RPT rows, 4 keys of the
-// score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+// 128 invocations as 16 row groups (ty) x 8 column groups (tx): each owns RPT rows (ty, ty + 16,
+// ...), 4 keys of the score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 override HEAD_DIM: u32 = 128u;
-// Rows per invocation: 4 (BR = 64) where 47 KB of workgroup memory fit, else 2 (BR = 32).
+// Rows per invocation: 4 (BR = 64) where 48 KB of workgroup memory fit, else 2 (BR = 32).
 override RPT: u32 = 4u;
 
 const WG: u32 = 128u;
@@ -22,8 +22,13 @@ override D4: u32 = HEAD_DIM / 4u;
 override OC: u32 = HEAD_DIM / 32u;
 // Keys per V stage: the 4 KB stage holds VK rows of HEAD_DIM.
 override VK: u32 = 256u / D4;
-override Q_LEN: u32 = BR * D4;
-override P_LEN: u32 = BR * 8u;
+// Row strides padded by one vec4: the 4 row groups of a warp then read 4 distinct bank quads of
+// Q and P instead of one (a 4-way conflict).
+override QS: u32 = D4 + 1u;
+const PS: u32 = 9u;
+override Q_LEN: u32 = BR * QS;
+override P_LEN: u32 = BR * PS;
+override RED_LEN: u32 = BR * 8u;
 
 struct Params {
   n: u32,
@@ -46,7 +51,7 @@ var<workgroup> stage: array<vec4<f32>, 256>;
 // Probabilities of the current block, [BR rows][32 keys].
 var<workgroup> p_sh: array<vec4<f32>, P_LEN>;
 // Per-row partials of the 8 column groups (block maxima, then final sums).
-var<workgroup> red: array<f32, P_LEN>;
+var<workgroup> red: array<f32, RED_LEN>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -62,13 +67,14 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   let ty = t / 8u;
   let kv_base = kvh * n;
 
-  for (var e = t; e < Q_LEN; e += WG) {
-    let i = q0 + e / D4;
+  for (var e = t; e < BR * D4; e += WG) {
+    let row = e / D4;
+    let i = q0 + row;
     var x = vec4<f32>(0.0);
     if (i < n) {
       x = unpack_quad(q[(i * params.heads + h) * D4 + e % D4]) * params.scale;
     }
-    q_sh[e] = x;
+    q_sh[row * QS + e % D4] = x;
   }
 
   var m: array<f32, MAXR>;
@@ -111,7 +117,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         let kc = stage[(dd + 2u) * 8u + tx];
         let kd = stage[(dd + 3u) * 8u + tx];
         for (var r = 0u; r < RPT; r++) {
-          let qv = q_sh[(ty * RPT + r) * D4 + (dc + dd) / 4u];
+          let qv = q_sh[(ty + 16u * r) * QS + (dc + dd) / 4u];
           s[r] = fma(vec4<f32>(qv.x), ka, fma(vec4<f32>(qv.y), kb, fma(vec4<f32>(qv.z), kc, fma(vec4<f32>(qv.w), kd, s[r]))));
         }
       }
@@ -121,14 +127,14 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     let j0 = k0 + tx * 4u;
     let cols = vec4<u32>(j0, j0 + 1u, j0 + 2u, j0 + 3u);
     for (var r = 0u; r < RPT; r++) {
-      let i = q0 + ty * RPT + r;
+      let i = q0 + ty + 16u * r;
       let valid = (cols <= vec4<u32>(i)) & (cols < vec4<u32>(n));
       s[r] = select(vec4<f32>(NEG), s[r], valid);
-      red[(ty * RPT + r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
+      red[(ty + 16u * r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
     }
     workgroupBarrier();
     for (var r = 0u; r < RPT; r++) {
-      let row = ty * RPT + r;
+      let row = ty + 16u * r;
       var mx = m[r];
       for (var u = 0u; u < 8u; u++) {
         mx = max(mx, red[row * 8u + u]);
@@ -142,7 +148,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
       for (var c = 0u; c < OC; c++) {
         acc[r][c] *= alpha;
       }
-      p_sh[row * 8u + tx] = p;
+      p_sh[row * PS + tx] = p;
     }
 
     // O += P . V block, VK keys at a time through the stage.
@@ -160,7 +166,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
       for (var kq = 0u; kq < VK; kq += 4u) {
         var pq: array<vec4<f32>, MAXR>;
         for (var r = 0u; r < RPT; r++) {
-          pq[r] = p_sh[(ty * RPT + r) * 8u + (vc + kq) / 4u];
+          pq[r] = p_sh[(ty + 16u * r) * PS + (vc + kq) / 4u];
         }
         for (var c = 0u; c < OC; c++) {
           let va = stage[kq * D4 + tx + 8u * c];
@@ -176,11 +182,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   }
 
   for (var r = 0u; r < RPT; r++) {
-    red[(ty * RPT + r) * 8u + tx] = l[r];
+    red[(ty + 16u * r) * 8u + tx] = l[r];
   }
   workgroupBarrier();
   for (var r = 0u; r < RPT; r++) {
-    let row = ty * RPT + r;
+    let row = ty + 16u * r;
     let i = q0 + row;
     var lt = 0.0;
     for (var u = 0u; u < 8u; u++) {

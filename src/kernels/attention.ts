@@ -22,6 +22,7 @@ import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { SkipCase } from '../gpu/errors';
 import { bindBuffers, getPipeline } from '../gpu/pipeline';
+import { autotune, type Candidate } from '../suite/autotune';
 import type { Rng } from '../util/rng';
 import { CONTEXT_LENGTHS, LLAMA3_8B, PROMPT_LENGTHS } from '../suite/shapes';
 import { attendGroup, causalEntries, decodeChunk, decodeFlops, headsPerWorkgroup, naiveHeadGroups, prefillFlops } from './attention-reference';
@@ -32,9 +33,13 @@ import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Sh
 const PRELUDE: Record<AttnDtype, string> = { f32: dtypeF32Wgsl, f16: dtypeF16Wgsl };
 
 /** WGSL of an attention kernel for a storage dtype: the dtype prelude (element types of the bindings
- * and their unpack/pack functions, which no WGSL override can choose) followed by the kernel body. */
+ * and their unpack/pack functions, which no WGSL override can choose) followed by the kernel body;
+ * the body's `enable` directives move to the top, where WGSL requires them. */
 export function buildAttentionWgsl(body: string, dtype: AttnDtype): string {
-  return `${PRELUDE[dtype]}\n${body}`;
+  const lines = body.split('\n');
+  const enables = lines.filter((l) => /^enable\s/.test(l));
+  const rest = lines.filter((l) => !/^enable\s/.test(l));
+  return [...enables, PRELUDE[dtype], ...rest].join('\n');
 }
 
 /** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
@@ -191,7 +196,8 @@ function prefillBytes(s: PrefillShape, dtype: AttnDtype): number {
 /** Workgroup memory of the tiled prefill kernel for `rpt` rows per invocation (see prefill-tiled.wgsl). */
 export function tiledSharedBytes(d: number, rpt: number): number {
   const br = 16 * rpt;
-  return br * (d / 4) * 16 + 256 * 16 + br * 8 * 16 + br * 8 * 4;
+  // Q tile and P block with rows padded by one vec4, the 4 KB K/V stage, the row partials.
+  return br * (d / 4 + 1) * 16 + 256 * 16 + br * 9 * 16 + br * 8 * 4;
 }
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
@@ -214,23 +220,34 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     tolerance: () => attentionTolerance(dtype),
     async build(ctx, s, rng): Promise<KernelInstance> {
       const { device } = ctx;
-      // 64 rows per workgroup where the 47 KB of workgroup memory fit (GPUs), else 32.
-      const rpt = tiledSharedBytes(s.d, 4) <= (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384) ? 4 : 2;
-      const br = 16 * rpt;
+      // 64 rows per workgroup where its 48 KB of workgroup memory fit (GPUs), else 32 (26 KB); where
+      // both fit, both are timed and the faster kept (software adapters take the first: CI is slow).
+      const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
+      const fitting = [4, 2].filter((r) => tiledSharedBytes(s.d, r) <= limit);
+      const rpts = ctx.info.software ? fitting.slice(0, 1) : fitting;
       const b = await prefillBuffers(ctx, s, dtype, rng);
-      const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: rpt } });
       const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
-      const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
-      const tiles = Math.ceil(s.n / br);
+      const candidates: Candidate<{ rows_per_workgroup: number }>[] = [];
+      for (const rpt of rpts) {
+        const br = 16 * rpt;
+        const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: rpt } });
+        const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
+        const tiles = Math.ceil(s.n / br);
+        candidates.push({
+          config: { rows_per_workgroup: br },
+          encode(pass) {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bind);
+            pass.dispatchWorkgroups(tiles, s.h);
+          },
+        });
+      }
+      const { best, timings } = await autotune(ctx, candidates, 2, 3);
       const reference = prefillReference(s, b.t);
       return {
         outputCount: s.n * s.h * s.d,
-        config: { rows_per_workgroup: br, keys_per_block: 32, workgroup: 128 },
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bind);
-          pass.dispatchWorkgroups(tiles, s.h);
-        },
+        config: { ...best.config, keys_per_block: 32, workgroup: 128, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+        encode: best.encode,
         readOutputs: (indices) => readElements(device, b.o, dtype, indices),
         reference,
         destroy() {
@@ -369,6 +386,9 @@ function decodeBytes(s: DecodeShape, dtype: AttnDtype): number {
   return elementSize(dtype) * (2 * s.kv * s.l * s.d + 2 * s.h * s.d);
 }
 
+/** Split-K chunk sizes tried on GPUs (keys per workgroup; multiples of the 64 keys a score step covers). */
+export const SPLIT_CHUNKS = [64, 128, 256] as const;
+
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
   return uniformBuffer(device, new Uint32Array([s.l, s.l, s.h, s.h / s.kv, page, s.kv, splits, floatBits(scoreScale(s.d))]), 'attn-decode-params');
 }
@@ -394,7 +414,8 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
       ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
       : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
     wgsl: split ? [main, reduce] : [main],
-    requires: [],
+    // Split-K sums the 4 lanes of a key with subgroup shuffles.
+    requires: split ? ['subgroups'] : [],
     check(ctx, s) {
       checkHeads(s);
       const page = paged ? (s as unknown as PagedDecodeShape).page : 0;
@@ -446,28 +467,38 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
       const group = s.h / s.kv;
       const gh = headsPerWorkgroup(group);
       const rows = s.kv * (group / gh);
-      const chunk = decodeChunk(s.l, rows);
-      const splits = Math.ceil(s.l / chunk);
-      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
+      // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
+      const first = decodeChunk(s.l, rows);
+      const chunks = ctx.info.software ? [first] : [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
       const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-      const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
-      const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
-      const params = decodeParams(device, s, cache.page, splits);
-      const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
-      owned.push(oPart, mlPart, params, rParams);
-      const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
-      const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+      const candidates: Candidate<{ chunk: number; splits: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+      for (const chunk of chunks) {
+        const splits = Math.ceil(s.l / chunk);
+        const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
+        const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
+        const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
+        const params = decodeParams(device, s, cache.page, splits);
+        const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
+        owned.push(oPart, mlPart, params, rParams);
+        const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
+        const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+        candidates.push({
+          config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
+          encode(pass) {
+            pass.setPipeline(pSplit);
+            pass.setBindGroup(0, bSplit);
+            pass.dispatchWorkgroups(splits, rows);
+            pass.setPipeline(pReduce);
+            pass.setBindGroup(0, bReduce);
+            pass.dispatchWorkgroups(s.h);
+          },
+        });
+      }
+      const { best, timings } = await autotune(ctx, candidates, 8, 5);
       return {
         ...base,
-        config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
-        encode(pass) {
-          pass.setPipeline(pSplit);
-          pass.setBindGroup(0, bSplit);
-          pass.dispatchWorkgroups(splits, rows);
-          pass.setPipeline(pReduce);
-          pass.setBindGroup(0, bReduce);
-          pass.dispatchWorkgroups(s.h);
-        },
+        config: { ...best.config, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+        encode: best.encode,
       };
     },
   };

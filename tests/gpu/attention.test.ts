@@ -64,6 +64,20 @@ describe('attention on a real WebGPU implementation', () => {
     b.inst.destroy();
   });
 
+  it('split-K verifies at the 128- and 256-key chunks too (GPUs autotune among 64/128/256)', async () => {
+    const ctx = await testGpu();
+    const timer = createTimer(ctx.device, false);
+    try {
+      for (const [l, chunk] of [[2100, 128], [4200, 256]] as const) {
+        const r = await runCase(ctx, timer, makeCase(decodeSplitF16Spec, { h: 32, kv: 32, d: 32, l }), TEST_RUN);
+        expect(r.status, r.reason).toBe('ok');
+        expect(r.config).toMatchObject({ chunk, splits: Math.ceil(l / chunk), heads_per_workgroup: 1 });
+      }
+    } finally {
+      timer.destroy();
+    }
+  });
+
   it('naive prefill splits heads when S exceeds the binding limit, and skips when one head cannot fit', async () => {
     const ctx = await testGpu();
     const timer = createTimer(ctx.device, false);
