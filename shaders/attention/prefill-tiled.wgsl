@@ -29,6 +29,9 @@ const PS: u32 = 9u;
 override Q_LEN: u32 = BR * QS;
 override P_LEN: u32 = BR * PS;
 override RED_LEN: u32 = BR * 8u;
+// Stages per block: SK chunks of K, then SV chunks of V.
+override SK: u32 = HEAD_DIM / 32u;
+override NST: u32 = SK + BC / VK;
 
 struct Params {
   n: u32,
@@ -52,6 +55,47 @@ var<workgroup> stage: array<vec4<f32>, 256>;
 var<workgroup> p_sh: array<vec4<f32>, P_LEN>;
 // Per-row partials of the 8 column groups (block maxima, then final sums).
 var<workgroup> red: array<f32, RED_LEN>;
+
+// Global loads of stage `st` of the block at k0: two quads per invocation (256 per stage).
+// K stages (st < SK): keys k0 .. k0+31, dimensions 32 st .. 32 st + 31, consecutive invocations on
+// consecutive keys (so the transposed stores below hit distinct banks). V stages: VK whole rows.
+fn load_stage(st: u32, k0: u32, t: u32, kv_base: u32, n: u32) -> array<vec4<f32>, 2> {
+  var x: array<vec4<f32>, 2>;
+  for (var u = 0u; u < 2u; u++) {
+    let e = t + u * WG;
+    x[u] = vec4<f32>(0.0);
+    if (st < SK) {
+      let j = k0 + e % 32u;
+      if (j < n) {
+        x[u] = unpack_quad(k[(kv_base + j) * D4 + st * 8u + e / 32u]);
+      }
+    } else {
+      let j = k0 + (st - SK) * VK + e / D4;
+      if (j < n) {
+        x[u] = unpack_quad(v[(kv_base + j) * D4 + e % D4]);
+      }
+    }
+  }
+  return x;
+}
+
+// Writes a loaded stage: K transposed as kt[d * 8 + key / 4][key % 4], V as rows [VK][D4].
+fn store_stage(st: u32, t: u32, x: array<vec4<f32>, 2>) {
+  for (var u = 0u; u < 2u; u++) {
+    let e = t + u * WG;
+    if (st < SK) {
+      let key = e % 32u;
+      let b = (e / 32u) * 32u + key / 4u;
+      let c = key % 4u;
+      stage[b][c] = x[u].x;
+      stage[b + 8u][c] = x[u].y;
+      stage[b + 16u][c] = x[u].z;
+      stage[b + 24u][c] = x[u].w;
+    } else {
+      stage[e] = x[u];
+    }
+  }
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -84,97 +128,89 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     m[r] = NEG;
   }
 
-  // Keys beyond the tile's last row are masked for every row: stop there.
+  // Keys beyond the tile's last row are masked for every row: stop there. Each block of BC keys
+  // passes through the stage in SK chunks of K (32 dimensions each) then SV chunks of V (VK keys);
+  // the next stage's global loads are issued before the current stage is computed, so their
+  // latency hides behind the arithmetic.
   let kend = min(n, q0 + BR);
+  var pre = load_stage(0u, 0u, t, kv_base, n);
   for (var k0 = 0u; k0 < kend; k0 += BC) {
-    // S block = Q tile . K blockᵀ, 32 dimensions at a time through the stage.
     var s: array<vec4<f32>, MAXR>;
     for (var r = 0u; r < RPT; r++) {
       s[r] = vec4<f32>(0.0);
     }
-    for (var dc = 0u; dc < HEAD_DIM; dc += 32u) {
+    for (var st = 0u; st < NST; st++) {
       workgroupBarrier();
-      for (var e = t; e < 256u; e += WG) {
-        // Consecutive invocations take consecutive keys, so the transposed stores hit distinct banks.
-        let key = e % 32u;
-        let dq = e / 32u;
-        let j = k0 + key;
-        var x = vec4<f32>(0.0);
-        if (j < n) {
-          x = unpack_quad(k[(kv_base + j) * D4 + dc / 4u + dq]);
-        }
-        let b = dq * 32u + key / 4u;
-        let c = key % 4u;
-        stage[b][c] = x.x;
-        stage[b + 8u][c] = x.y;
-        stage[b + 16u][c] = x.z;
-        stage[b + 24u][c] = x.w;
+      store_stage(st, t, pre);
+      var nst = st + 1u;
+      var nk0 = k0;
+      if (nst == NST) {
+        nst = 0u;
+        nk0 = k0 + BC;
+      }
+      if (nk0 < kend) {
+        pre = load_stage(nst, nk0, t, kv_base, n);
       }
       workgroupBarrier();
-      for (var dd = 0u; dd < 32u; dd += 4u) {
-        let ka = stage[dd * 8u + tx];
-        let kb = stage[(dd + 1u) * 8u + tx];
-        let kc = stage[(dd + 2u) * 8u + tx];
-        let kd = stage[(dd + 3u) * 8u + tx];
-        for (var r = 0u; r < RPT; r++) {
-          let qv = q_sh[(ty + 16u * r) * QS + (dc + dd) / 4u];
-          s[r] = fma(vec4<f32>(qv.x), ka, fma(vec4<f32>(qv.y), kb, fma(vec4<f32>(qv.z), kc, fma(vec4<f32>(qv.w), kd, s[r]))));
-        }
-      }
-    }
 
-    // Causal mask, then the block maximum of each row across its 8 column groups.
-    let j0 = k0 + tx * 4u;
-    let cols = vec4<u32>(j0, j0 + 1u, j0 + 2u, j0 + 3u);
-    for (var r = 0u; r < RPT; r++) {
-      let i = q0 + ty + 16u * r;
-      let valid = (cols <= vec4<u32>(i)) & (cols < vec4<u32>(n));
-      s[r] = select(vec4<f32>(NEG), s[r], valid);
-      red[(ty + 16u * r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
-    }
-    workgroupBarrier();
-    for (var r = 0u; r < RPT; r++) {
-      let row = ty + 16u * r;
-      var mx = m[r];
-      for (var u = 0u; u < 8u; u++) {
-        mx = max(mx, red[row * 8u + u]);
-      }
-      let alpha = exp2(m[r] - mx);
-      m[r] = mx;
-      let p = select(vec4<f32>(0.0), exp2(s[r] - vec4<f32>(mx)), s[r] > vec4<f32>(0.5 * NEG));
-      // Each invocation keeps a partial row sum over its own columns; all share the row maximum,
-      // so the partials are summed once at the end.
-      l[r] = l[r] * alpha + (p.x + p.y + p.z + p.w);
-      for (var c = 0u; c < OC; c++) {
-        acc[r][c] *= alpha;
-      }
-      p_sh[row * PS + tx] = p;
-    }
-
-    // O += P . V block, VK keys at a time through the stage.
-    for (var vc = 0u; vc < BC; vc += VK) {
-      workgroupBarrier();
-      for (var e = t; e < VK * D4; e += WG) {
-        let j = k0 + vc + e / D4;
-        var x = vec4<f32>(0.0);
-        if (j < n) {
-          x = unpack_quad(v[(kv_base + j) * D4 + e % D4]);
-        }
-        stage[e] = x;
-      }
-      workgroupBarrier();
-      for (var kq = 0u; kq < VK; kq += 4u) {
-        var pq: array<vec4<f32>, MAXR>;
-        for (var r = 0u; r < RPT; r++) {
-          pq[r] = p_sh[(ty + 16u * r) * PS + (vc + kq) / 4u];
-        }
-        for (var c = 0u; c < OC; c++) {
-          let va = stage[kq * D4 + tx + 8u * c];
-          let vb = stage[(kq + 1u) * D4 + tx + 8u * c];
-          let vcc = stage[(kq + 2u) * D4 + tx + 8u * c];
-          let vd = stage[(kq + 3u) * D4 + tx + 8u * c];
+      if (st < SK) {
+        // S block += Q tile . K chunkᵀ over dimensions 32 st .. 32 st + 31.
+        let dc = st * 32u;
+        for (var dd = 0u; dd < 32u; dd += 4u) {
+          let ka = stage[dd * 8u + tx];
+          let kb = stage[(dd + 1u) * 8u + tx];
+          let kc = stage[(dd + 2u) * 8u + tx];
+          let kd = stage[(dd + 3u) * 8u + tx];
           for (var r = 0u; r < RPT; r++) {
-            acc[r][c] = fma(vec4<f32>(pq[r].x), va, fma(vec4<f32>(pq[r].y), vb, fma(vec4<f32>(pq[r].z), vcc, fma(vec4<f32>(pq[r].w), vd, acc[r][c]))));
+            let qv = q_sh[(ty + 16u * r) * QS + (dc + dd) / 4u];
+            s[r] = fma(vec4<f32>(qv.x), ka, fma(vec4<f32>(qv.y), kb, fma(vec4<f32>(qv.z), kc, fma(vec4<f32>(qv.w), kd, s[r]))));
+          }
+        }
+        if (st == SK - 1u) {
+          // Causal mask, then the block maximum of each row across its 8 column groups.
+          let j0 = k0 + tx * 4u;
+          let cols = vec4<u32>(j0, j0 + 1u, j0 + 2u, j0 + 3u);
+          for (var r = 0u; r < RPT; r++) {
+            let i = q0 + ty + 16u * r;
+            let valid = (cols <= vec4<u32>(i)) & (cols < vec4<u32>(n));
+            s[r] = select(vec4<f32>(NEG), s[r], valid);
+            red[(ty + 16u * r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
+          }
+          workgroupBarrier();
+          for (var r = 0u; r < RPT; r++) {
+            let row = ty + 16u * r;
+            var mx = m[r];
+            for (var u = 0u; u < 8u; u++) {
+              mx = max(mx, red[row * 8u + u]);
+            }
+            let alpha = exp2(m[r] - mx);
+            m[r] = mx;
+            let p = select(vec4<f32>(0.0), exp2(s[r] - vec4<f32>(mx)), s[r] > vec4<f32>(0.5 * NEG));
+            // Each invocation keeps a partial row sum over its own columns; all share the row
+            // maximum, so the partials are summed once at the end.
+            l[r] = l[r] * alpha + (p.x + p.y + p.z + p.w);
+            for (var c = 0u; c < OC; c++) {
+              acc[r][c] *= alpha;
+            }
+            p_sh[row * PS + tx] = p;
+          }
+        }
+      } else {
+        // O += P . V chunk: keys vc .. vc + VK - 1 of the block.
+        let vc = (st - SK) * VK;
+        for (var kq = 0u; kq < VK; kq += 4u) {
+          var pq: array<vec4<f32>, MAXR>;
+          for (var r = 0u; r < RPT; r++) {
+            pq[r] = p_sh[(ty + 16u * r) * PS + (vc + kq) / 4u];
+          }
+          for (var c = 0u; c < OC; c++) {
+            let va = stage[kq * D4 + tx + 8u * c];
+            let vb = stage[(kq + 1u) * D4 + tx + 8u * c];
+            let vcc = stage[(kq + 2u) * D4 + tx + 8u * c];
+            let vd = stage[(kq + 3u) * D4 + tx + 8u * c];
+            for (var r = 0u; r < RPT; r++) {
+              acc[r][c] = fma(vec4<f32>(pq[r].x), va, fma(vec4<f32>(pq[r].y), vb, fma(vec4<f32>(pq[r].z), vcc, fma(vec4<f32>(pq[r].w), vd, acc[r][c]))));
+            }
           }
         }
       }
