@@ -252,7 +252,7 @@ const DESCRIPTION: Record<GemvVariant, string> = {
   'subgroup-native': 'subgroup kernel, f16 weights widened through the shader-f16 type',
 };
 
-/** The spec of one variant in one weight format. */
+/** The spec of one variant in one weight format; `pinned` fixes parts of the configuration (tests use it to check every autotune candidate). */
 export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Partial<GemvConfig>): KernelSpec<GemvShape> {
   const native = variant === 'subgroup-native';
   if (native && format !== 'f16') throw new Error(`gemv variant ${variant} exists for f16 weights only, not ${format}`);
