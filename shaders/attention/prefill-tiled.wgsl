@@ -2,13 +2,14 @@
 // of one head, keeps its Q tile in workgroup memory and streams K and V in blocks of BC keys with an
 // online softmax, so the N x N score matrix never exists in device memory.
 //   Q, O: [N, heads, d] (the projection layout); K, V: [kv_heads, N, d] (the KV cache layout).
-// 128 invocations as 16 row groups (ty) x 8 column groups (tx): each owns RPT rows (ty, ty + 16,
-// ...), 4 keys of the score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+// WG invocations as TY = WG/8 row groups (ty) x 8 column groups (tx): each owns RPT rows (ty,
+// ty + TY, ...), 4 keys of the score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 override HEAD_DIM: u32 = 128u;
-// Rows per invocation: 4 (BR = 64) where 48 KB of workgroup memory fit, else 2 (BR = 32).
+// Rows per invocation and invocations per workgroup (128 or 256): BR = WG/8 * RPT rows per
+// workgroup, autotuned among the shapes whose workgroup memory fits (BR = 64 takes 48 KB at d=128).
 override RPT: u32 = 4u;
+override WG: u32 = 128u;
 
-const WG: u32 = 128u;
 const BC: u32 = 32u;
 // Register tiles are sized for the largest specialization (RPT <= 4, HEAD_DIM <= 128).
 const MAXR: u32 = 4u;
@@ -16,7 +17,10 @@ const MAXC: u32 = 4u;
 // Masked scores: a finite sentinel, since WGSL lets implementations assume no infinities.
 const NEG: f32 = -1e30;
 
-override BR: u32 = 16u * RPT;
+override TY: u32 = WG / 8u;
+override BR: u32 = TY * RPT;
+// Stage quads per invocation (a stage is 256 quads).
+override SU: u32 = 256u / WG;
 override D4: u32 = HEAD_DIM / 4u;
 // vec4 columns of O per invocation (8 invocations across a row).
 override OC: u32 = HEAD_DIM / 32u;
@@ -56,12 +60,12 @@ var<workgroup> p_sh: array<vec4<f32>, P_LEN>;
 // Per-row partials of the 8 column groups (block maxima, then final sums).
 var<workgroup> red: array<f32, RED_LEN>;
 
-// Global loads of stage `st` of the block at k0: two quads per invocation (256 per stage).
+// Global loads of stage `st` of the block at k0: SU quads per invocation (256 per stage).
 // K stages (st < SK): keys k0 .. k0+31, dimensions 32 st .. 32 st + 31, consecutive invocations on
 // consecutive keys (so the transposed stores below hit distinct banks). V stages: VK whole rows.
 fn load_stage(st: u32, k0: u32, t: u32, kv_base: u32, n: u32) -> array<vec4<f32>, 2> {
   var x: array<vec4<f32>, 2>;
-  for (var u = 0u; u < 2u; u++) {
+  for (var u = 0u; u < SU; u++) {
     let e = t + u * WG;
     x[u] = vec4<f32>(0.0);
     if (st < SK) {
@@ -81,7 +85,7 @@ fn load_stage(st: u32, k0: u32, t: u32, kv_base: u32, n: u32) -> array<vec4<f32>
 
 // Writes a loaded stage: K transposed as kt[d * 8 + key / 4][key % 4], V as rows [VK][D4].
 fn store_stage(st: u32, t: u32, x: array<vec4<f32>, 2>) {
-  for (var u = 0u; u < 2u; u++) {
+  for (var u = 0u; u < SU; u++) {
     let e = t + u * WG;
     if (st < SK) {
       let key = e % 32u;
@@ -162,7 +166,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           let kc = stage[(dd + 2u) * 8u + tx];
           let kd = stage[(dd + 3u) * 8u + tx];
           for (var r = 0u; r < RPT; r++) {
-            let qv = q_sh[(ty + 16u * r) * QS + (dc + dd) / 4u];
+            let qv = q_sh[(ty + TY * r) * QS + (dc + dd) / 4u];
             s[r] = fma(vec4<f32>(qv.x), ka, fma(vec4<f32>(qv.y), kb, fma(vec4<f32>(qv.z), kc, fma(vec4<f32>(qv.w), kd, s[r]))));
           }
         }
@@ -171,14 +175,14 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           let j0 = k0 + tx * 4u;
           let cols = vec4<u32>(j0, j0 + 1u, j0 + 2u, j0 + 3u);
           for (var r = 0u; r < RPT; r++) {
-            let i = q0 + ty + 16u * r;
+            let i = q0 + ty + TY * r;
             let valid = (cols <= vec4<u32>(i)) & (cols < vec4<u32>(n));
             s[r] = select(vec4<f32>(NEG), s[r], valid);
-            red[(ty + 16u * r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
+            red[(ty + TY * r) * 8u + tx] = max(max(s[r].x, s[r].y), max(s[r].z, s[r].w));
           }
           workgroupBarrier();
           for (var r = 0u; r < RPT; r++) {
-            let row = ty + 16u * r;
+            let row = ty + TY * r;
             var mx = m[r];
             for (var u = 0u; u < 8u; u++) {
               mx = max(mx, red[row * 8u + u]);
@@ -201,7 +205,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         for (var kq = 0u; kq < VK; kq += 4u) {
           var pq: array<vec4<f32>, MAXR>;
           for (var r = 0u; r < RPT; r++) {
-            pq[r] = p_sh[(ty + 16u * r) * PS + (vc + kq) / 4u];
+            pq[r] = p_sh[(ty + TY * r) * PS + (vc + kq) / 4u];
           }
           for (var c = 0u; c < OC; c++) {
             let va = stage[kq * D4 + tx + 8u * c];
@@ -218,11 +222,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   }
 
   for (var r = 0u; r < RPT; r++) {
-    red[(ty + 16u * r) * 8u + tx] = l[r];
+    red[(ty + TY * r) * 8u + tx] = l[r];
   }
   workgroupBarrier();
   for (var r = 0u; r < RPT; r++) {
-    let row = ty + 16u * r;
+    let row = ty + TY * r;
     let i = q0 + row;
     var lt = 0.0;
     for (var u = 0u; u < 8u; u++) {

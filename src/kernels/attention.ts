@@ -193,12 +193,20 @@ function prefillBytes(s: PrefillShape, dtype: AttnDtype): number {
   return elementSize(dtype) * (2 * s.n * s.h * s.d + 2 * s.kv * s.n * s.d);
 }
 
-/** Workgroup memory of the tiled prefill kernel for `rpt` rows per invocation (see prefill-tiled.wgsl). */
-export function tiledSharedBytes(d: number, rpt: number): number {
-  const br = 16 * rpt;
+/** Workgroup memory of the tiled prefill kernel for `br` rows per workgroup (see prefill-tiled.wgsl). */
+export function tiledSharedBytes(d: number, br: number): number {
   // Q tile and P block with rows padded by one vec4, the 4 KB K/V stage, the row partials.
   return br * (d / 4 + 1) * 16 + 256 * 16 + br * 9 * 16 + br * 8 * 4;
 }
+
+/** Tiled prefill shapes (invocations, rows per invocation), best first by expectation: 64 rows per
+ * workgroup amortize each K/V stage over the most rows; 256 invocations hide barriers better. */
+export const TILED_CONFIGS = [
+  { wg: 128, rpt: 4 },
+  { wg: 256, rpt: 2 },
+  { wg: 128, rpt: 2 },
+  { wg: 256, rpt: 1 },
+] as const;
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
   const code = buildAttentionWgsl(tiledWgsl, dtype);
@@ -212,48 +220,59 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     requires: [],
     check(ctx, s) {
       checkHeads(s);
-      if (tiledSharedBytes(s.d, 2) > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384)) throw new SkipCase(`the tiled kernel needs ${tiledSharedBytes(s.d, 2)} B of workgroup memory at d=${s.d}, over this device's limit`);
+      if (tiledSharedBytes(s.d, 32) > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384)) throw new SkipCase(`the tiled kernel needs ${tiledSharedBytes(s.d, 32)} B of workgroup memory at d=${s.d}, over this device's limit`);
       if (Math.ceil(s.n / 32) > maxPerDim(ctx) || s.h > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
     },
     flops: (s) => prefillFlops(s.h, s.n, s.d),
     bytes: (s) => prefillBytes(s, dtype),
     tolerance: () => attentionTolerance(dtype),
     async build(ctx, s, rng): Promise<KernelInstance> {
-      const { device } = ctx;
-      // 64 rows per workgroup where its 48 KB of workgroup memory fit (GPUs), else 32 (26 KB); where
-      // both fit, both are timed and the faster kept (software adapters take the first: CI is slow).
-      const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
-      const fitting = [4, 2].filter((r) => tiledSharedBytes(s.d, r) <= limit);
-      const rpts = ctx.info.software ? fitting.slice(0, 1) : fitting;
-      const b = await prefillBuffers(ctx, s, dtype, rng);
-      const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
-      const candidates: Candidate<{ rows_per_workgroup: number }>[] = [];
-      for (const rpt of rpts) {
-        const br = 16 * rpt;
-        const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: rpt } });
-        const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
-        const tiles = Math.ceil(s.n / br);
-        candidates.push({
-          config: { rows_per_workgroup: br },
-          encode(pass) {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bind);
-            pass.dispatchWorkgroups(tiles, s.h);
-          },
-        });
-      }
-      const { best, timings } = await autotune(ctx, candidates, 2, 3);
-      const reference = prefillReference(s, b.t);
-      return {
-        outputCount: s.n * s.h * s.d,
-        config: { ...best.config, keys_per_block: 32, workgroup: 128, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
-        encode: best.encode,
-        readOutputs: (indices) => readElements(device, b.o, dtype, indices),
-        reference,
-        destroy() {
-          for (const x of [b.q, b.k, b.v, b.o, params]) x.destroy();
-        },
-      };
+      // Every configuration whose workgroup memory fits is timed and the fastest kept; software
+      // adapters take the first that fits (CI is slow, and the kernel is the same code).
+      const fitting = tiledConfigsFor(ctx, s.d);
+      return tiledInstance(ctx, s, dtype, rng, ctx.info.software ? fitting.slice(0, 1) : fitting);
+    },
+  };
+}
+
+/** The tiled configurations whose workgroup memory and size fit this device at head dimension d. */
+export function tiledConfigsFor(ctx: GpuContext, d: number): { wg: number; rpt: number }[] {
+  const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  const invocations = ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256;
+  return TILED_CONFIGS.filter((c) => tiledSharedBytes(d, (c.wg / 8) * c.rpt) <= limit && c.wg <= invocations);
+}
+
+/** A tiled prefill instance, autotuned among `configs` (the first when there is one). */
+export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: AttnDtype, rng: Rng, configs: readonly { wg: number; rpt: number }[]): Promise<KernelInstance> {
+  const code = buildAttentionWgsl(tiledWgsl, dtype);
+  const { device } = ctx;
+  const b = await prefillBuffers(ctx, s, dtype, rng);
+  const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
+  const candidates: Candidate<{ rows_per_workgroup: number; workgroup: number }>[] = [];
+  for (const c of configs) {
+    const br = (c.wg / 8) * c.rpt;
+    const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
+    const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
+    const tiles = Math.ceil(s.n / br);
+    candidates.push({
+      config: { rows_per_workgroup: br, workgroup: c.wg },
+      encode(pass) {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bind);
+        pass.dispatchWorkgroups(tiles, s.h);
+      },
+    });
+  }
+  const { best, timings } = await autotune(ctx, candidates, 2, 3);
+  const reference = prefillReference(s, b.t);
+  return {
+    outputCount: s.n * s.h * s.d,
+    config: { ...best.config, keys_per_block: 32, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+    encode: best.encode,
+    readOutputs: (indices) => readElements(device, b.o, dtype, indices),
+    reference,
+    destroy() {
+      for (const x of [b.q, b.k, b.v, b.o, params]) x.destroy();
     },
   };
 }

@@ -6,8 +6,12 @@ import {
   decodeSplitPagedF16Spec,
   prefillNaiveF32Spec,
   prefillTiledF32Spec,
+  tiledConfigsFor,
+  tiledInstance,
   type DecodeShape,
 } from '../../src/kernels/attention';
+import { attentionTolerance } from '../../src/kernels/attention';
+import { compare } from '../../src/suite/verify';
 import { makeCase, type KernelInstance, type KernelSpec, type Shape } from '../../src/kernels/spec';
 import { casesFor } from '../../src/suite/registry';
 import { runCase, runSuite } from '../../src/suite/runner';
@@ -62,6 +66,30 @@ describe('attention on a real WebGPU implementation', () => {
     a.got.forEach((x, i) => expect(Math.abs(x - (b.got[i] ?? NaN))).toBeLessThan(2e-6));
     a.inst.destroy();
     b.inst.destroy();
+  });
+
+  it('tiled prefill verifies in every workgroup configuration the GPU autotune may pick', async () => {
+    const ctx = await testGpu();
+    for (const [dtype, shape, expected] of [
+      ['f32', { h: 2, kv: 1, d: 32, n: 70 }, 4],
+      ['f16', { h: 2, kv: 2, d: 128, n: 41 }, 2],
+    ] as const) {
+      const configs = tiledConfigsFor(ctx, shape.d);
+      expect(configs.length).toBe(expected);
+      for (const c of configs) {
+        const inst = await tiledInstance(ctx, shape, dtype, new Rng(8), [c]);
+        const enc = ctx.device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        inst.encode(pass);
+        pass.end();
+        ctx.device.queue.submit([enc.finish()]);
+        const all = Array.from({ length: inst.outputCount }, (_, i) => i);
+        const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
+        expect(v.passed, `${dtype} d=${shape.d} wg=${c.wg} rpt=${c.rpt}: max abs ${v.max_abs_err}`).toBe(true);
+        expect(inst.config).toMatchObject({ workgroup: c.wg, rows_per_workgroup: (c.wg / 8) * c.rpt });
+        inst.destroy();
+      }
+    }
   });
 
   it('split-K verifies at the 128- and 256-key chunks too (GPUs autotune among 64/128/256)', async () => {

@@ -11,6 +11,7 @@ import {
   prefillNaiveF32Spec,
   decodeSplitF16Spec,
   tiledSharedBytes,
+  TILED_CONFIGS,
   type DecodeShape,
   type PrefillShape,
 } from '../../src/kernels/attention';
@@ -136,9 +137,14 @@ describe('attention formulas', () => {
   });
 
   it('fits the tiled kernel in 48 KB at d=128 with 64 rows, and in 32 KB with 32 rows', () => {
-    expect(tiledSharedBytes(128, 4)).toBeLessThanOrEqual(49152);
-    expect(tiledSharedBytes(128, 2)).toBeLessThanOrEqual(32768);
-    expect(tiledSharedBytes(64, 4)).toBeLessThanOrEqual(32768);
+    expect(tiledSharedBytes(128, 64)).toBe(49152);
+    expect(tiledSharedBytes(128, 32)).toBeLessThanOrEqual(32768);
+    expect(tiledSharedBytes(64, 64)).toBeLessThanOrEqual(32768);
+    for (const c of TILED_CONFIGS) {
+      expect(c.rpt).toBeLessThanOrEqual(4);
+      expect(256 % c.wg).toBe(0);
+      expect((c.wg / 8) * c.rpt).toBeGreaterThanOrEqual(32);
+    }
   });
 
   it('tolerances: f16 looser than f32 by its output rounding', () => {
