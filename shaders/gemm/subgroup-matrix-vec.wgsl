@@ -4,8 +4,9 @@
 // As subgroup-matrix.wgsl, but the staged tiles are arrays of vec4<f16>, so staging 8 halves costs two
 // 8-byte stores instead of eight 2-byte ones; the matrix loads then count offsets and strides in
 // vec4<f16> elements (the extension's current rule: strides count elements of the array pointed to).
-// A workgroup of SG_M×SG_N subgroups owns a BM×BN block (BM = 32·SG_M, BN = 64·SG_N); each subgroup
-// owns a 32×64 piece held in 2×4 result matrices. BK-deep tiles of A and W are staged in workgroup
+// A workgroup of SG_M×SG_N subgroups owns a BM×BN block (BM = WARP_M·SG_M, BN = 64·SG_N); each
+// subgroup owns a WARP_M×64 piece held in 2×4 (WARP_M = 32) or 4×4 (64) result matrices: the larger
+// piece loads 8 matrices per 16 multiply-accumulates instead of 6 per 8. BK-deep tiles of A and W are staged in workgroup
 // memory (rows padded by 8 halves so neighbouring rows start on different banks), double-buffered,
 // the next tile prefetched into registers during the multiplies: one barrier per tile.
 // W [N,K] read as the right operand (K×N) is column-major with stride = its row length.
@@ -18,11 +19,11 @@ enable chromium_experimental_subgroup_matrix;
 override SG_M: u32 = 4;       // subgroups along m
 override SG_N: u32 = 2;       // subgroups along n
 override BK: u32 = 32;        // k depth of one staged tile; multiple of 16
+override WARP_M: u32 = 32;    // rows per subgroup: 32 or 64
 override GROUP_M: u32 = 8;    // block rows per raster group (L2 reuse, as in regblock.wgsl)
 
 const SG_SIZE = 32u;          // invocations per subgroup this kernel is written for (checked on the host)
-// Each subgroup owns 2×4 result matrices of 16×16: 32 rows × 64 columns.
-override BM: u32 = 32u * SG_M;
+override BM: u32 = WARP_M * SG_M;
 override BN: u32 = 64u * SG_N;
 override WG: u32 = SG_SIZE * SG_M * SG_N;
 override LDS: u32 = BK + 8u;  // workgroup row stride in halves
@@ -111,9 +112,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let wm = sg % SG_M;
   let wn = sg / SG_M;
 
-  // The 2×4 result matrices of this subgroup, named rather than indexed so they stay in registers.
+  // The result matrices of this subgroup, named rather than indexed so they stay in registers
+  // (rows 2 and 3 only exist when WARP_M = 64).
   var c00 = Result(); var c01 = Result(); var c02 = Result(); var c03 = Result();
   var c10 = Result(); var c11 = Result(); var c12 = Result(); var c13 = Result();
+  var c20 = Result(); var c21 = Result(); var c22 = Result(); var c23 = Result();
+  var c30 = Result(); var c31 = Result(); var c32 = Result(); var c33 = Result();
   var ra: array<vec4<u32>, 8>;
   var rb: array<vec4<u32>, 8>;
   let ktiles = (p.k + BK - 1u) / BK;
@@ -132,7 +136,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_a(m0, k0, tid + i * WG); }
       for (var i = 0u; i < B_LOADS; i++) { rb[i] = load_b(n0, k0, tid + i * WG); }
     }
-    let abase = cur * BM * LDS4 + wm * 32u * LDS4;
+    let abase = cur * BM * LDS4 + wm * WARP_M * LDS4;
     let bbase = cur * BN * LDS4 + wn * 64u * LDS4;
     for (var ks = 0u; ks < BK; ks += 16u) {
       let l0 = subgroupMatrixLoad<Left, row_major>(&sa, abase + ks / 4u, LDS4);
@@ -149,6 +153,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
       c11 = subgroupMatrixMultiplyAccumulate(l1, r1, c11);
       c12 = subgroupMatrixMultiplyAccumulate(l1, r2, c12);
       c13 = subgroupMatrixMultiplyAccumulate(l1, r3, c13);
+      if (WARP_M == 64u) {
+        let l2 = subgroupMatrixLoad<Left, row_major>(&sa, abase + 32u * LDS4 + ks / 4u, LDS4);
+        let l3 = subgroupMatrixLoad<Left, row_major>(&sa, abase + 48u * LDS4 + ks / 4u, LDS4);
+        c20 = subgroupMatrixMultiplyAccumulate(l2, r0, c20);
+        c21 = subgroupMatrixMultiplyAccumulate(l2, r1, c21);
+        c22 = subgroupMatrixMultiplyAccumulate(l2, r2, c22);
+        c23 = subgroupMatrixMultiplyAccumulate(l2, r3, c23);
+        c30 = subgroupMatrixMultiplyAccumulate(l3, r0, c30);
+        c31 = subgroupMatrixMultiplyAccumulate(l3, r1, c31);
+        c32 = subgroupMatrixMultiplyAccumulate(l3, r2, c32);
+        c33 = subgroupMatrixMultiplyAccumulate(l3, r3, c33);
+      }
     }
     if (more) {
       let nxt = 1u - cur;
@@ -159,7 +175,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   }
 
   // C is padded to whole blocks (see the header), so every result matrix is stored whole.
-  let crow = m0 + wm * 32u;
+  let crow = m0 + wm * WARP_M;
   let ccol = n0 + wn * 64u;
   let o0 = crow * p.ldc + ccol;
   let o1 = o0 + 16u * p.ldc;
@@ -171,4 +187,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   subgroupMatrixStore<row_major>(&c, o1 + 16u, c11, p.ldc);
   subgroupMatrixStore<row_major>(&c, o1 + 32u, c12, p.ldc);
   subgroupMatrixStore<row_major>(&c, o1 + 48u, c13, p.ldc);
+  if (WARP_M == 64u) {
+    let o2 = o1 + 16u * p.ldc;
+    let o3 = o2 + 16u * p.ldc;
+    subgroupMatrixStore<row_major>(&c, o2, c20, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o2 + 16u, c21, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o2 + 32u, c22, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o2 + 48u, c23, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o3, c30, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o3 + 16u, c31, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o3 + 32u, c32, p.ldc);
+    subgroupMatrixStore<row_major>(&c, o3 + 48u, c33, p.ldc);
+  }
 }
