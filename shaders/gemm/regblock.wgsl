@@ -15,7 +15,6 @@ override BK: u32 = 16;        // k depth of one staged tile; multiple of 4
 override B_KMAJOR: bool = true;
 override GROUP_M: u32 = 8;    // block rows per raster group: neighbouring blocks reuse A and W in L2
 override PREFETCH: bool = true; // double-buffer with register prefetch; false: one buffer, loads at tile start (fewer live registers)
-override T4: bool = false;      // (single buffer only) stage 4×4 blocks: coalesced row loads, transposed in registers
 override WARP_TX: u32 = 16;   // a warp covers WARP_TX micro-tiles along n × 32/WARP_TX along m
 
 // 8×8 outputs per invocation: rows {4ty..4ty+3} ∪ BM/2+{...}, cols {4tx..4tx+3} ∪ BN/2+{...}.
@@ -107,38 +106,6 @@ fn store_b(buf: u32, v: u32, x: vec4<f32>) {
   }
 }
 
-// T4 staging of one tile into buffer 0: each invocation reads a 4×4 block (four rows, one k vector;
-// neighbouring invocations take neighbouring k vectors, so a subgroup reads whole row segments) and
-// writes it transposed as four vec4 along m. Needs BM·BK/16 = BN·BK/16 = WG (checked on the host).
-fn stage_t4(m0: u32, n0: u32, k0: u32, tid: u32) {
-  let kv = tid % (BK / 4u);
-  let r4 = tid / (BK / 4u);
-  let k = k0 + kv * 4u;
-  let ia = kv * 4u * BM4 + r4;
-  let a0 = fetch_a(m0 + 4u * r4, k);
-  let a1 = fetch_a(m0 + 4u * r4 + 1u, k);
-  let a2 = fetch_a(m0 + 4u * r4 + 2u, k);
-  let a3 = fetch_a(m0 + 4u * r4 + 3u, k);
-  sa[ia] = vec4<f32>(a0.x, a1.x, a2.x, a3.x);
-  sa[ia + BM4] = vec4<f32>(a0.y, a1.y, a2.y, a3.y);
-  sa[ia + 2u * BM4] = vec4<f32>(a0.z, a1.z, a2.z, a3.z);
-  sa[ia + 3u * BM4] = vec4<f32>(a0.w, a1.w, a2.w, a3.w);
-  if (B_KMAJOR) {
-    let ib = kv * 4u * BN4 + r4;
-    let b0 = fetch_b(n0 + 4u * r4, k);
-    let b1 = fetch_b(n0 + 4u * r4 + 1u, k);
-    let b2 = fetch_b(n0 + 4u * r4 + 2u, k);
-    let b3 = fetch_b(n0 + 4u * r4 + 3u, k);
-    sb[ib] = vec4<f32>(b0.x, b1.x, b2.x, b3.x);
-    sb[ib + BN4] = vec4<f32>(b0.y, b1.y, b2.y, b3.y);
-    sb[ib + 2u * BN4] = vec4<f32>(b0.z, b1.z, b2.z, b3.z);
-    sb[ib + 3u * BN4] = vec4<f32>(b0.w, b1.w, b2.w, b3.w);
-  } else {
-    // B [K,N] rows are already N-contiguous: plain vec4 staging.
-    for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, load_nmajor_b(n0, k0, tid + i * WG)); }
-  }
-}
-
 fn put(m: u32, n4a: u32, n4b: u32, va: vec4<f32>, vb: vec4<f32>) {
   let ldc4 = p.ldc / 4u;
   if (m < p.m) {
@@ -201,13 +168,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let more = t + 1u < ktiles;
     if (!PREFETCH) {
       // Single buffer: stage this tile now; the loaded values are dead once stored.
-      if (T4) {
-        stage_t4(m0, n0, t * BK, tid);
-      } else {
-        for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, load_kmajor_a(m0, t * BK, tid + i * WG)); }
-        for (var i = 0u; i < B_LOADS; i++) {
-          if (B_KMAJOR) { store_b(0u, tid + i * WG, load_kmajor_b(n0, t * BK, tid + i * WG)); } else { store_b(0u, tid + i * WG, load_nmajor_b(n0, t * BK, tid + i * WG)); }
-        }
+      for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, load_kmajor_a(m0, t * BK, tid + i * WG)); }
+      for (var i = 0u; i < B_LOADS; i++) {
+        if (B_KMAJOR) { store_b(0u, tid + i * WG, load_kmajor_b(n0, t * BK, tid + i * WG)); } else { store_b(0u, tid + i * WG, load_nmajor_b(n0, t * BK, tid + i * WG)); }
       }
       workgroupBarrier();
     } else if (more) {

@@ -141,24 +141,17 @@ export interface RegblockOptions {
   warpTx?: number;
   /** Double-buffered tiles with register prefetch (true) or one buffer staged per step (false). */
   prefetch?: boolean;
-  /** (f32, single buffer) stage 4×4 blocks: coalesced row reads transposed in registers. */
-  t4?: boolean;
 }
 
 /** Register-blocked configurations (8×8 micro-tiles, so invocations = BM/8 · BN/8). */
 export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMath, opts: RegblockOptions = {}): GemmConfig {
   const warpTx = opts.warpTx ?? 16;
   const prefetch = opts.prefetch ?? true;
-  const t4 = opts.t4 ?? false;
   const invocations = (bm / 8) * (bn / 8);
-  // The 4×4-block staging gives every invocation exactly one block of A and one of W per tile.
-  if (t4 && (prefetch || (bm * bk) / 16 !== invocations || (bn * bk) / 16 !== invocations)) throw new Error(`internal: t4 staging does not fit ${bm}x${bn}x${bk}`);
   // Staged tiles are f32 except in the packed-half kernel; one or two buffers of BK×(BM+BN).
   const sharedBytes = (prefetch ? 2 : 1) * bk * (bm + bn) * (math === 'hfma' ? 2 : 4);
-  const label = `${bm}x${bn}x${bk}${warpTx === 16 ? '' : `/w${warpTx}`}${prefetch ? '' : '/np'}${t4 ? '/t4' : ''}`;
-  const constants: Record<string, number> = { BM: bm, BN: bn, BK: bk, WARP_TX: warpTx, PREFETCH: prefetch ? 1 : 0 };
-  if (t4) constants.T4 = 1;
-  return { label, constants, bm, bn, invocations, sharedBytes, stagedK: bk };
+  const label = `${bm}x${bn}x${bk}${warpTx === 16 ? '' : `/w${warpTx}`}${prefetch ? '' : '/np'}`;
+  return { label, constants: { BM: bm, BN: bn, BK: bk, WARP_TX: warpTx, PREFETCH: prefetch ? 1 : 0 }, bm, bn, invocations, sharedBytes, stagedK: bk };
 }
 
 /** How the tensor-core kernel stages its tiles: in f16 or in vec4<f16> workgroup arrays. */
@@ -198,15 +191,15 @@ export function loadsFit(tileElems: number, elemsPerVector: number, invocations:
 }
 
 /**
- * Autotune candidates of each register-blocked kernel: large blocks for big GEMMs, 64-row blocks for
- * short prompts, two subgroup arrangements of the 128×128 block (16×2 and 8×4 micro-tiles), and
- * single-buffered variants with fewer live registers, some staging coalesced 4×4 blocks (t4).
+ * Autotune candidates of each register-blocked kernel: 128×128 blocks for big GEMMs (double-buffered
+ * with register prefetch, or single-buffered with fewer live registers, which wins for the f16
+ * kernels and for A·B), 128×64 and 64-row blocks for short prompts. Candidates that never won any
+ * shape on the H100 (4×8 subgroup arrangements, coalesced 4×4-block staging) were dropped; see
+ * bench/notes/gemm.md.
  */
 export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 8, 'f32'),
   regblockConfig(128, 128, 8, 'f32', { warpTx: 8 }),
-  regblockConfig(128, 128, 32, 'f32', { prefetch: false, t4: true }),
-  regblockConfig(128, 128, 32, 'f32', { prefetch: false, t4: true, warpTx: 8 }),
   regblockConfig(128, 128, 8, 'f32', { prefetch: false }),
   regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
   regblockConfig(128, 128, 32, 'f32', { prefetch: false }),
@@ -216,7 +209,6 @@ export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'f32'),
-  regblockConfig(128, 128, 16, 'f32', { warpTx: 8 }),
   regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
@@ -224,8 +216,6 @@ export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
 ];
 export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'hfma'),
-  regblockConfig(128, 128, 16, 'hfma', { warpTx: 8 }),
-  regblockConfig(128, 128, 16, 'hfma', { warpTx: 4 }),
   regblockConfig(128, 128, 32, 'hfma'),
   regblockConfig(128, 128, 16, 'hfma', { prefetch: false }),
   regblockConfig(128, 128, 32, 'hfma', { prefetch: false }),
@@ -233,14 +223,16 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(64, 128, 32, 'hfma'),
   regblockConfig(64, 64, 32, 'hfma'),
 ];
+
 /**
- * Tensor-core candidates: f16 staging (the extension's original load rule) and vec4<f16> staging
- * (half the staging stores; on the H100 15% faster), with 32×64 and 64×64 pieces per subgroup.
+ * Tensor-core candidates: f16 staging (scalar arrays, which every revision of the extension's load
+ * rule reads alike) and vec4<f16> staging (half the staging stores; 15% faster on the H100), with
+ * 32×64 pieces per subgroup in 128×128 blocks and 64×64 pieces in 128×256 and 256×128 blocks (the
+ * fastest for large shapes).
  */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixConfig('staged', 4, 2, 32),
   subgroupMatrixConfig('vec', 4, 2, 32),
-  subgroupMatrixConfig('vec', 2, 2, 32, 64),
   subgroupMatrixConfig('vec', 2, 4, 16, 64),
   subgroupMatrixConfig('vec', 4, 2, 16, 64),
 ];
@@ -282,17 +274,10 @@ function tuneBatch(flops: number): number {
 
 /**
  * Candidates tried on a software adapter, one per code path: the first, the first with another
- * subgroup arrangement, the first single-buffered, the first with 4×4-block staging, and the last
- * (the smallest block).
+ * subgroup arrangement, the first single-buffered, and the last (the smallest block).
  */
 export function softwareSubset(configs: readonly GemmConfig[]): GemmConfig[] {
-  const picks = [
-    configs[0],
-    configs.find((c) => (c.constants.WARP_TX ?? 16) !== 16),
-    configs.find((c) => c.constants.PREFETCH === 0 && c.constants.T4 === undefined),
-    configs.find((c) => c.constants.T4 === 1),
-    configs[configs.length - 1],
-  ];
+  const picks = [configs[0], configs.find((c) => (c.constants.WARP_TX ?? 16) !== 16), configs.find((c) => c.constants.PREFETCH === 0), configs[configs.length - 1]];
   return [...new Set(picks.filter((c): c is GemmConfig => c !== undefined))];
 }
 
