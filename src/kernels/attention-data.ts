@@ -68,3 +68,13 @@ export async function readElements(device: GPUDevice, buffer: GPUBuffer, dtype: 
 export function floatBits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0] ?? 0;
 }
+
+/** Runs the rest of a build; if it throws, destroys what the build already owns (read at that moment), then rethrows. */
+export async function destroyOnError<T>(owned: readonly { destroy(): void }[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    for (const o of owned) o.destroy();
+    throw e;
+  }
+}

@@ -26,7 +26,7 @@ import { autotune, type Candidate } from '../suite/autotune';
 import type { Rng } from '../util/rng';
 import { CONTEXT_LENGTHS, LLAMA3_8B, PROMPT_LENGTHS } from '../suite/shapes';
 import { attendGroup, causalEntries, decodeChunk, decodeFlops, headsPerWorkgroup, naiveHeadGroups, prefillFlops } from './attention-reference';
-import { drawTensor, elementSize, fillTensor, floatBits, readElements, tensorValue, type AttnDtype, type FilledTensor } from './attention-data';
+import { destroyOnError, drawTensor, elementSize, fillTensor, floatBits, readElements, tensorValue, type AttnDtype, type FilledTensor } from './attention-data';
 import { PAGE_SIZE, pageTable, pagesFor, scatterToPages } from './kv-layout';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
 
@@ -45,6 +45,7 @@ export function buildAttentionWgsl(body: string, dtype: AttnDtype): string {
 /** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
 export const HEAD_DIMS = [32, 64, 128] as const;
 
+/** A causal prefill: N prompt tokens, H query heads over KV heads of dimension d. */
 export interface PrefillShape extends Shape {
   /** Query heads. */
   h: number;
@@ -56,6 +57,7 @@ export interface PrefillShape extends Shape {
   n: number;
 }
 
+/** One decode step: one query token per head over L cached tokens. */
 export interface DecodeShape extends Shape {
   h: number;
   kv: number;
@@ -248,22 +250,25 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const { device } = ctx;
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
+  const owned = [b.q, b.k, b.v, b.o, params];
   const candidates: Candidate<{ rows_per_workgroup: number; workgroup: number }>[] = [];
-  for (const c of configs) {
-    const br = (c.wg / 8) * c.rpt;
-    const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
-    const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
-    const tiles = Math.ceil(s.n / br);
-    candidates.push({
-      config: { rows_per_workgroup: br, workgroup: c.wg },
-      encode(pass) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bind);
-        pass.dispatchWorkgroups(tiles, s.h);
-      },
-    });
-  }
-  const { best, timings } = await autotune(ctx, candidates, 2, 3);
+  const { best, timings } = await destroyOnError(owned, async () => {
+    for (const c of configs) {
+      const br = (c.wg / 8) * c.rpt;
+      const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
+      const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
+      const tiles = Math.ceil(s.n / br);
+      candidates.push({
+        config: { rows_per_workgroup: br, workgroup: c.wg },
+        encode(pass) {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(tiles, s.h);
+        },
+      });
+    }
+    return autotune(ctx, candidates, 2, 3);
+  });
   const reference = prefillReference(s, b.t);
   return {
     outputCount: s.n * s.h * s.d,
@@ -272,7 +277,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
     readOutputs: (indices) => readElements(device, b.o, dtype, indices),
     reference,
     destroy() {
-      for (const x of [b.q, b.k, b.v, b.o, params]) x.destroy();
+      for (const x of owned) x.destroy();
     },
   };
 }
@@ -306,48 +311,51 @@ function naivePrefillSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
       const hg = naiveHeadGroups(s.h, s.n, limitOf(ctx));
       if (hg === null) throw new SkipCase('score matrix over the binding limit');
       const b = await prefillBuffers(ctx, s, dtype, rng);
-      const constants = { HEAD_DIM: s.d };
-      const pScores = await getPipeline(device, { label: `attn-naive-scores-${dtype}`, code: scores, entryPoint: 'main', constants });
-      const pSoftmax = await getPipeline(device, { label: 'attn-naive-softmax', code: naiveSoftmaxWgsl, entryPoint: 'main' });
-      const pPv = await getPipeline(device, { label: `attn-naive-pv-${dtype}`, code: pv, entryPoint: 'main', constants });
-      const sBuf = emptyBuffer(device, hg.perGroup * s.n * s.n * 4, 'attn-naive-s');
-      const owned: GPUBuffer[] = [b.q, b.k, b.v, b.o, sBuf];
-      const steps: { heads: number; bScores: GPUBindGroup; bSoftmax: GPUBindGroup; bPv: GPUBindGroup }[] = [];
-      for (let head0 = 0; head0 < s.h; head0 += hg.perGroup) {
-        const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d)), head0]), 'attn-naive-params');
-        owned.push(params);
-        steps.push({
-          heads: Math.min(hg.perGroup, s.h - head0),
-          bScores: bindBuffers(device, pScores, 'attn-naive-scores', [b.q, b.k, sBuf, params]),
-          bSoftmax: bindBuffers(device, pSoftmax, 'attn-naive-softmax', [sBuf, params]),
-          bPv: bindBuffers(device, pPv, 'attn-naive-pv', [sBuf, b.v, b.o, params]),
-        });
-      }
-      const t16 = Math.ceil(s.n / 16);
-      const reference = prefillReference(s, b.t);
-      return {
-        outputCount: s.n * s.h * s.d,
-        config: { head_groups: hg.groups, heads_per_group: hg.perGroup, s_bytes: hg.perGroup * s.n * s.n * 4 },
-        encode(pass) {
-          // Heads in groups whose S fits one binding; each group runs the three steps on the shared S.
-          for (const st of steps) {
-            pass.setPipeline(pScores);
-            pass.setBindGroup(0, st.bScores);
-            pass.dispatchWorkgroups(t16, t16, st.heads);
-            pass.setPipeline(pSoftmax);
-            pass.setBindGroup(0, st.bSoftmax);
-            pass.dispatchWorkgroups(s.n, st.heads);
-            pass.setPipeline(pPv);
-            pass.setBindGroup(0, st.bPv);
-            pass.dispatchWorkgroups(Math.ceil((s.n * s.d) / 4 / 64), st.heads);
-          }
-        },
-        readOutputs: (indices) => readElements(device, b.o, dtype, indices),
-        reference,
-        destroy() {
-          for (const x of owned) x.destroy();
-        },
-      };
+      const owned: GPUBuffer[] = [b.q, b.k, b.v, b.o];
+      return destroyOnError(owned, async () => {
+        const constants = { HEAD_DIM: s.d };
+        const pScores = await getPipeline(device, { label: `attn-naive-scores-${dtype}`, code: scores, entryPoint: 'main', constants });
+        const pSoftmax = await getPipeline(device, { label: 'attn-naive-softmax', code: naiveSoftmaxWgsl, entryPoint: 'main' });
+        const pPv = await getPipeline(device, { label: `attn-naive-pv-${dtype}`, code: pv, entryPoint: 'main', constants });
+        const sBuf = emptyBuffer(device, hg.perGroup * s.n * s.n * 4, 'attn-naive-s');
+        owned.push(sBuf);
+        const steps: { heads: number; bScores: GPUBindGroup; bSoftmax: GPUBindGroup; bPv: GPUBindGroup }[] = [];
+        for (let head0 = 0; head0 < s.h; head0 += hg.perGroup) {
+          const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d)), head0]), 'attn-naive-params');
+          owned.push(params);
+          steps.push({
+            heads: Math.min(hg.perGroup, s.h - head0),
+            bScores: bindBuffers(device, pScores, 'attn-naive-scores', [b.q, b.k, sBuf, params]),
+            bSoftmax: bindBuffers(device, pSoftmax, 'attn-naive-softmax', [sBuf, params]),
+            bPv: bindBuffers(device, pPv, 'attn-naive-pv', [sBuf, b.v, b.o, params]),
+          });
+        }
+        const t16 = Math.ceil(s.n / 16);
+        const reference = prefillReference(s, b.t);
+        return {
+          outputCount: s.n * s.h * s.d,
+          config: { head_groups: hg.groups, heads_per_group: hg.perGroup, s_bytes: hg.perGroup * s.n * s.n * 4 },
+          encode(pass) {
+            // Heads in groups whose S fits one binding; each group runs the three steps on the shared S.
+            for (const st of steps) {
+              pass.setPipeline(pScores);
+              pass.setBindGroup(0, st.bScores);
+              pass.dispatchWorkgroups(t16, t16, st.heads);
+              pass.setPipeline(pSoftmax);
+              pass.setBindGroup(0, st.bSoftmax);
+              pass.dispatchWorkgroups(s.n, st.heads);
+              pass.setPipeline(pPv);
+              pass.setBindGroup(0, st.bPv);
+              pass.dispatchWorkgroups(Math.ceil((s.n * s.d) / 4 / 64), st.heads);
+            }
+          },
+          readOutputs: (indices) => readElements(device, b.o, dtype, indices),
+          reference,
+          destroy() {
+            for (const x of owned) x.destroy();
+          },
+        };
+      });
     },
   };
 }
@@ -454,83 +462,89 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
       const t = drawAttnTensors(dtype, rng);
       const q = emptyBuffer(device, s.h * s.d * es, 'attn-dec-q');
       const out = emptyBuffer(device, s.h * s.d * es, 'attn-dec-o');
-      await fillTensor(ctx, q, s.h * s.d, t.q);
-      const cache = await buildDecodeCache(ctx, s, paged ? (s as unknown as PagedDecodeShape).page : 0, t, rng);
-      const owned: GPUBuffer[] = [q, out];
-      const reference = decodeReference(s, t);
-      const base = {
-        outputCount: s.h * s.d,
-        readOutputs: (indices: readonly number[]) => readElements(device, out, dtype, indices),
-        reference,
-        destroy() {
-          owned.forEach((b) => b.destroy());
-          cache.destroy();
-        },
-      };
-      if (!split) {
-        const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-        const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
-        const params = decodeParams(device, s, cache.page, 1);
-        owned.push(scores, params);
-        const bind = bindBuffers(device, pipeline, 'attn-decode-naive', [q, cache.k, cache.v, cache.table, scores, out, params]);
-        return {
-          ...base,
-          config: { workgroups: s.h, workgroup: 128 },
-          encode(pass) {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bind);
-            pass.dispatchWorkgroups(s.h);
+      const owned: { destroy(): void }[] = [q, out];
+      return destroyOnError(owned, async (): Promise<KernelInstance> => {
+        await fillTensor(ctx, q, s.h * s.d, t.q);
+        const cache = await buildDecodeCache(ctx, s, paged ? (s as unknown as PagedDecodeShape).page : 0, t, rng);
+        owned.push(cache);
+        const reference = decodeReference(s, t);
+        const base = {
+          outputCount: s.h * s.d,
+          readOutputs: (indices: readonly number[]) => readElements(device, out, dtype, indices),
+          reference,
+          destroy() {
+            owned.forEach((b) => b.destroy());
           },
         };
-      }
-      const group = s.h / s.kv;
-      const gh = headsPerWorkgroup(group);
-      const rows = s.kv * (group / gh);
-      // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
-      const first = decodeChunk(s.l, rows);
-      const chunks = ctx.info.software ? [first] : [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
-      const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-      const candidates: Candidate<{ chunk: number; splits: number; heads_per_workgroup: number; workgroups: number }>[] = [];
-      for (const chunk of chunks) {
-        const splits = Math.ceil(s.l / chunk);
-        const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
-        const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
-        const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
-        const params = decodeParams(device, s, cache.page, splits);
-        const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
-        owned.push(oPart, mlPart, params, rParams);
-        const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
-        const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
-        candidates.push({
-          config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
-          encode(pass) {
-            pass.setPipeline(pSplit);
-            pass.setBindGroup(0, bSplit);
-            pass.dispatchWorkgroups(splits, rows);
-            pass.setPipeline(pReduce);
-            pass.setBindGroup(0, bReduce);
-            pass.dispatchWorkgroups(s.h);
-          },
-        });
-      }
-      const { best, timings } = await autotune(ctx, candidates, 8, 5);
-      return {
-        ...base,
-        config: { ...best.config, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
-        encode: best.encode,
-      };
+        if (!split) {
+          const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+          const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
+          const params = decodeParams(device, s, cache.page, 1);
+          owned.push(scores, params);
+          const bind = bindBuffers(device, pipeline, 'attn-decode-naive', [q, cache.k, cache.v, cache.table, scores, out, params]);
+          return {
+            ...base,
+            config: { workgroups: s.h, workgroup: 128 },
+            encode(pass) {
+              pass.setPipeline(pipeline);
+              pass.setBindGroup(0, bind);
+              pass.dispatchWorkgroups(s.h);
+            },
+          };
+        }
+        const group = s.h / s.kv;
+        const gh = headsPerWorkgroup(group);
+        const rows = s.kv * (group / gh);
+        // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
+        const first = decodeChunk(s.l, rows);
+        const chunks = ctx.info.software ? [first] : [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
+        const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+        const candidates: Candidate<{ chunk: number; splits: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+        for (const chunk of chunks) {
+          const splits = Math.ceil(s.l / chunk);
+          const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
+          const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
+          const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
+          const params = decodeParams(device, s, cache.page, splits);
+          const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
+          owned.push(oPart, mlPart, params, rParams);
+          const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
+          const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+          candidates.push({
+            config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
+            encode(pass) {
+              pass.setPipeline(pSplit);
+              pass.setBindGroup(0, bSplit);
+              pass.dispatchWorkgroups(splits, rows);
+              pass.setPipeline(pReduce);
+              pass.setBindGroup(0, bReduce);
+              pass.dispatchWorkgroups(s.h);
+            },
+          });
+        }
+        const { best, timings } = await autotune(ctx, candidates, 8, 5);
+        return {
+          ...base,
+          config: { ...best.config, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+          encode: best.encode,
+        };
+      });
     },
   };
 }
 
+/** Prefill attention, tiled (FlashAttention-2 style), f32 / f16 storage. */
 export const prefillTiledF32Spec = tiledSpec('f32');
 export const prefillTiledF16Spec = tiledSpec('f16');
+/** Prefill attention, naive (S materialized), f32 / f16 storage. */
 export const prefillNaiveF32Spec = naivePrefillSpec('f32');
 export const prefillNaiveF16Spec = naivePrefillSpec('f16');
+/** Decode attention over a contiguous cache: split-K and naive, f32 / f16. */
 export const decodeSplitF32Spec = decodeSpec<DecodeShape>({ variant: 'split', paged: false, dtype: 'f32' });
 export const decodeSplitF16Spec = decodeSpec<DecodeShape>({ variant: 'split', paged: false, dtype: 'f16' });
 export const decodeNaiveF32Spec = decodeSpec<DecodeShape>({ variant: 'naive', paged: false, dtype: 'f32' });
 export const decodeNaiveF16Spec = decodeSpec<DecodeShape>({ variant: 'naive', paged: false, dtype: 'f16' });
+/** Decode attention over a paged cache: split-K and naive, f32 / f16. */
 export const decodeSplitPagedF32Spec = decodeSpec<PagedDecodeShape>({ variant: 'split', paged: true, dtype: 'f32' });
 export const decodeSplitPagedF16Spec = decodeSpec<PagedDecodeShape>({ variant: 'split', paged: true, dtype: 'f16' });
 export const decodeNaivePagedF32Spec = decodeSpec<PagedDecodeShape>({ variant: 'naive', paged: true, dtype: 'f32' });

@@ -16,10 +16,11 @@ import { fillBuffer } from '../gpu/fill';
 import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
 import { CONTEXT_LENGTHS, LLAMA3_8B, PROMPT_LENGTHS } from '../suite/shapes';
 import { fillU32, hashSeed } from '../util/hash';
-import { drawTensor, elementSize, fillTensor, readElements, tensorValue, type AttnDtype } from './attention-data';
+import { destroyOnError, drawTensor, elementSize, fillTensor, readElements, tensorValue, type AttnDtype } from './attention-data';
 import { PAGE_SIZE, pageTable, pagesFor, rowStart, scatterToPages } from './kv-layout';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape } from './spec';
 
+/** An append of n tokens at position pos, from a QKV output with h query heads. */
 export interface AppendShape extends Shape {
   /** Query heads (they set the QKV row stride). */
   h: number;
@@ -31,10 +32,12 @@ export interface AppendShape extends Shape {
   pos: number;
 }
 
+/** An append into a paged cache of `page` tokens per page. */
 export interface PagedAppendShape extends AppendShape {
   page: number;
 }
 
+/** A full read of one layer's K and V for l cached tokens. */
 export interface ReadShape extends Shape {
   kv: number;
   d: number;
@@ -42,6 +45,7 @@ export interface ReadShape extends Shape {
   l: number;
 }
 
+/** A read through a page table of `page` tokens per page. */
 export interface PagedReadShape extends ReadShape {
   page: number;
 }
@@ -105,55 +109,59 @@ function appendSpec<S extends AppendShape>(kind: 'prefill' | 'decode', paged: bo
       const qkv = emptyBuffer(device, qkvCount * es, 'kv-qkv');
       const kc = emptyBuffer(device, cacheCount * es, 'kv-k-cache');
       const vc = emptyBuffer(device, cacheCount * es, 'kv-v-cache');
-      await fillTensor(ctx, qkv, qkvCount, qkvT);
-      await fillTensor(ctx, kc, cacheCount, oldK);
-      await fillTensor(ctx, vc, cacheCount, oldV);
       const tableBuf = uploadBuffer(device, table ?? new Uint32Array([0]), 'kv-table');
-      const r4 = row4(s.d, dtype);
-      const pipeline = await getPipeline(device, { label: 'kv-append', code: appendWgsl, entryPoint: 'main', constants: { WG: APPEND_WG } });
-      const words = s.n * 2 * s.kv * r4;
-      const [gx, gy] = dispatch2d(Math.ceil(words / APPEND_WG), ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535);
-      const params = uniformBuffer(device, new Uint32Array([s.n, s.pos, s.h, s.kv, r4, cap, page, gx]), 'kv-append-params');
-      const bind = bindBuffers(device, pipeline, 'kv-append', [qkv, kc, vc, tableBuf, params]);
-      const layout = { kvHeads: s.kv, cap, page, table };
-      // Output i: part (K, V), KV head, appended token, element — read back where the layout put it.
-      const per = s.kv * s.n * s.d;
-      const decompose = (i: number) => {
-        const part = Math.floor(i / per);
-        const r = i % per;
-        const kvh = Math.floor(r / (s.n * s.d));
-        const tok = Math.floor((r % (s.n * s.d)) / s.d);
-        return { part, kvh, tok, c: r % s.d };
-      };
-      return {
-        outputCount: 2 * per,
-        config: { workgroup: APPEND_WG, grid: `${gx}x${gy}`, capacity: cap },
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bind);
-          pass.dispatchWorkgroups(gx, gy);
-        },
-        async readOutputs(indices) {
-          const out = new Float64Array(indices.length);
-          for (const part of [0, 1]) {
-            const which = indices.map((i, k) => ({ i, k })).filter(({ i }) => decompose(i).part === part);
-            const elems = which.map(({ i }) => {
-              const x = decompose(i);
-              return rowStart(x.kvh, s.pos + x.tok, s.d, layout) + x.c;
-            });
-            const got = await readElements(device, part === 0 ? kc : vc, dtype, elems);
-            which.forEach(({ k }, j) => (out[k] = got[j] ?? NaN));
-          }
-          return out;
-        },
-        reference(i) {
-          const x = decompose(i);
-          return tensorValue(qkvT, (x.tok * (s.h + 2 * s.kv) + s.h + x.part * s.kv + x.kvh) * s.d + x.c);
-        },
-        destroy() {
-          for (const b of [qkv, kc, vc, tableBuf, params]) b.destroy();
-        },
-      };
+      const owned: GPUBuffer[] = [qkv, kc, vc, tableBuf];
+      return destroyOnError(owned, async (): Promise<KernelInstance> => {
+        await fillTensor(ctx, qkv, qkvCount, qkvT);
+        await fillTensor(ctx, kc, cacheCount, oldK);
+        await fillTensor(ctx, vc, cacheCount, oldV);
+        const r4 = row4(s.d, dtype);
+        const pipeline = await getPipeline(device, { label: 'kv-append', code: appendWgsl, entryPoint: 'main', constants: { WG: APPEND_WG } });
+        const words = s.n * 2 * s.kv * r4;
+        const [gx, gy] = dispatch2d(Math.ceil(words / APPEND_WG), ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+        const params = uniformBuffer(device, new Uint32Array([s.n, s.pos, s.h, s.kv, r4, cap, page, gx]), 'kv-append-params');
+        owned.push(params);
+        const bind = bindBuffers(device, pipeline, 'kv-append', [qkv, kc, vc, tableBuf, params]);
+        const layout = { kvHeads: s.kv, cap, page, table };
+        // Output i: part (K, V), KV head, appended token, element — read back where the layout put it.
+        const per = s.kv * s.n * s.d;
+        const decompose = (i: number) => {
+          const part = Math.floor(i / per);
+          const r = i % per;
+          const kvh = Math.floor(r / (s.n * s.d));
+          const tok = Math.floor((r % (s.n * s.d)) / s.d);
+          return { part, kvh, tok, c: r % s.d };
+        };
+        return {
+          outputCount: 2 * per,
+          config: { workgroup: APPEND_WG, grid: `${gx}x${gy}`, capacity: cap },
+          encode(pass) {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bind);
+            pass.dispatchWorkgroups(gx, gy);
+          },
+          async readOutputs(indices) {
+            const out = new Float64Array(indices.length);
+            for (const part of [0, 1]) {
+              const which = indices.map((i, k) => ({ i, k })).filter(({ i }) => decompose(i).part === part);
+              const elems = which.map(({ i }) => {
+                const x = decompose(i);
+                return rowStart(x.kvh, s.pos + x.tok, s.d, layout) + x.c;
+              });
+              const got = await readElements(device, part === 0 ? kc : vc, dtype, elems);
+              which.forEach(({ k }, j) => (out[k] = got[j] ?? NaN));
+            }
+            return out;
+          },
+          reference(i) {
+            const x = decompose(i);
+            return tensorValue(qkvT, (x.tok * (s.h + 2 * s.kv) + s.h + x.part * s.kv + x.kvh) * s.d + x.c);
+          },
+          destroy() {
+            for (const b of owned) b.destroy();
+          },
+        };
+      });
     },
   };
 }
@@ -213,58 +221,66 @@ function readSpec<S extends ReadShape>(paged: boolean, dtype: AttnDtype): Kernel
       const words = s.kv * s.l * rowWords;
       let k = emptyBuffer(device, words * 4, 'kv-read-k');
       let v = emptyBuffer(device, words * 4, 'kv-read-v');
-      await fillBuffer(ctx, k, words, 'u32', seedK);
-      await fillBuffer(ctx, v, words, 'u32', seedV);
       let table = uploadBuffer(device, new Uint32Array([0]), 'kv-table-unused');
-      if (paged) {
-        const tableData = pageTable(pagesFor(s.l, page), rng);
-        const poolBytes = pagesFor(s.l, page) * s.kv * page * rowWords * 4;
-        const kp = emptyBuffer(device, poolBytes, 'kv-read-k-pages');
-        const vp = emptyBuffer(device, poolBytes, 'kv-read-v-pages');
-        const enc = device.createCommandEncoder({ label: 'kv-scatter' });
-        const layout = { kvHeads: s.kv, tokens: s.l, rowBytes: rowWords * 4, page, table: tableData };
-        scatterToPages(enc, k, kp, layout);
-        scatterToPages(enc, v, vp, layout);
-        device.queue.submit([enc.finish()]);
-        await device.queue.onSubmittedWorkDone();
-        k.destroy();
-        v.destroy();
-        table.destroy();
-        [k, v] = [kp, vp];
-        table = uploadBuffer(device, tableData, 'kv-table');
-      }
-      const splits = Math.ceil(s.l / READ_CHUNK);
-      const outWords = readOutputWords(s, dtype);
-      const out = emptyBuffer(device, outWords * 4, 'kv-read-out');
-      const pipeline = await getPipeline(device, { label: 'kv-read', code: readWgsl, entryPoint: 'main', constants: { ROW4: r4, CHUNK: READ_CHUNK } });
-      const params = uniformBuffer(device, new Uint32Array([s.l, s.l, s.kv, page, splits]), 'kv-read-params');
-      const bind = bindBuffers(device, pipeline, 'kv-read', [k, v, table, out, params]);
-      return {
-        outputCount: outWords,
-        config: { chunk: READ_CHUNK, workgroups: splits * s.kv, workgroup: 256 },
-        encode(pass) {
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bind);
-          pass.dispatchWorkgroups(splits, s.kv);
-        },
-        async readOutputs(indices) {
-          return readWords(device, out, indices);
-        },
-        reference(i) {
-          const w = i % rowWords;
-          const row = Math.floor(i / rowWords);
-          const kvh = Math.floor(row / splits);
-          const split = row % splits;
-          return readReference(seedK, seedV, kvh, split * READ_CHUNK, Math.min(s.l, (split + 1) * READ_CHUNK), s.l, rowWords, w);
-        },
-        destroy() {
-          for (const b of [k, v, table, out, params]) b.destroy();
-        },
-      };
+      // Destroys whichever cache buffers are current when it runs (paging replaces them below).
+      const live = { destroy: () => [k, v, table].forEach((b) => b.destroy()) };
+      const owned: { destroy(): void }[] = [live];
+      return destroyOnError(owned, async (): Promise<KernelInstance> => {
+        await fillBuffer(ctx, k, words, 'u32', seedK);
+        await fillBuffer(ctx, v, words, 'u32', seedV);
+        if (paged) {
+          const tableData = pageTable(pagesFor(s.l, page), rng);
+          const poolBytes = pagesFor(s.l, page) * s.kv * page * rowWords * 4;
+          const kp = emptyBuffer(device, poolBytes, 'kv-read-k-pages');
+          const vp = emptyBuffer(device, poolBytes, 'kv-read-v-pages');
+          const enc = device.createCommandEncoder({ label: 'kv-scatter' });
+          const layout = { kvHeads: s.kv, tokens: s.l, rowBytes: rowWords * 4, page, table: tableData };
+          scatterToPages(enc, k, kp, layout);
+          scatterToPages(enc, v, vp, layout);
+          device.queue.submit([enc.finish()]);
+          await device.queue.onSubmittedWorkDone();
+          k.destroy();
+          v.destroy();
+          table.destroy();
+          [k, v] = [kp, vp];
+          table = uploadBuffer(device, tableData, 'kv-table');
+        }
+        const splits = Math.ceil(s.l / READ_CHUNK);
+        const outWords = readOutputWords(s, dtype);
+        const out = emptyBuffer(device, outWords * 4, 'kv-read-out');
+        owned.push(out);
+        const pipeline = await getPipeline(device, { label: 'kv-read', code: readWgsl, entryPoint: 'main', constants: { ROW4: r4, CHUNK: READ_CHUNK } });
+        const params = uniformBuffer(device, new Uint32Array([s.l, s.l, s.kv, page, splits]), 'kv-read-params');
+        owned.push(params);
+        const bind = bindBuffers(device, pipeline, 'kv-read', [k, v, table, out, params]);
+        return {
+          outputCount: outWords,
+          config: { chunk: READ_CHUNK, workgroups: splits * s.kv, workgroup: 256 },
+          encode(pass) {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bind);
+            pass.dispatchWorkgroups(splits, s.kv);
+          },
+          async readOutputs(indices) {
+            return readWords(device, out, indices);
+          },
+          reference(i) {
+            const w = i % rowWords;
+            const row = Math.floor(i / rowWords);
+            const kvh = Math.floor(row / splits);
+            const split = row % splits;
+            return readReference(seedK, seedV, kvh, split * READ_CHUNK, Math.min(s.l, (split + 1) * READ_CHUNK), s.l, rowWords, w);
+          },
+          destroy() {
+            for (const b of owned) b.destroy();
+          },
+        };
+      });
     },
   };
 }
 
+/** KV append specs: prefill (N tokens) and decode (one token), contiguous and paged, f32 and f16. */
 export const appendPrefillF32Spec = appendSpec<AppendShape>('prefill', false, 'f32');
 export const appendPrefillF16Spec = appendSpec<AppendShape>('prefill', false, 'f16');
 export const appendDecodeF32Spec = appendSpec<AppendShape>('decode', false, 'f32');
@@ -273,6 +289,7 @@ export const appendPrefillPagedF16Spec = appendSpec<PagedAppendShape>('prefill',
 export const appendDecodePagedF16Spec = appendSpec<PagedAppendShape>('decode', true, 'f16');
 export const appendPrefillPagedF32Spec = appendSpec<PagedAppendShape>('prefill', true, 'f32');
 export const appendDecodePagedF32Spec = appendSpec<PagedAppendShape>('decode', true, 'f32');
+/** KV read specs: contiguous and paged, f32 and f16. */
 export const readF32Spec = readSpec<ReadShape>(false, 'f32');
 export const readF16Spec = readSpec<ReadShape>(false, 'f16');
 export const readPagedF32Spec = readSpec<PagedReadShape>(true, 'f32');

@@ -92,11 +92,11 @@ describe('attention on a real WebGPU implementation', () => {
     }
   });
 
-  it('split-K verifies at the 128- and 256-key chunks too (GPUs autotune among 64/128/256)', async () => {
+  it('split-K verifies at the 256-key chunk too (GPUs autotune among 64/128/256; the test preset uses 64)', async () => {
     const ctx = await testGpu();
     const timer = createTimer(ctx.device, false);
     try {
-      for (const [l, chunk] of [[2100, 128], [4200, 256]] as const) {
+      for (const [l, chunk] of [[4200, 256]] as const) {
         const r = await runCase(ctx, timer, makeCase(decodeSplitF16Spec, { h: 32, kv: 32, d: 32, l }), TEST_RUN);
         expect(r.status, r.reason).toBe('ok');
         expect(r.config).toMatchObject({ chunk, splits: Math.ceil(l / chunk), heads_per_workgroup: 1 });
