@@ -119,17 +119,21 @@ fn add_unit(row0: u32, u: u32, b0: u32) {
     sub_step(7u, b0, xi, w0, w1, w2, w3);
   }
   if (FORMAT == 3u) {
-    let d = vec4<f32>(unit_scale(i0), unit_scale(i1), unit_scale(i2), unit_scale(i3));
-    acc[0] += d.x * blk[0];
-    acc[1] += d.x * blk[1];
-    acc[2] += d.y * blk[2];
-    acc[3] += d.y * blk[3];
-    acc[4] += d.z * blk[4];
-    acc[5] += d.z * blk[5];
-    acc[6] += d.w * blk[6];
-    acc[7] += d.w * blk[7];
-    blk = array<vec4<f32>, 8>();
+    scale_block(vec4<f32>(unit_scale(i0), unit_scale(i1), unit_scale(i2), unit_scale(i3)));
   }
+}
+
+/** int4: adds the current block sums of rows 0-3 into acc times their block scales d, and clears them. */
+fn scale_block(d: vec4<f32>) {
+  acc[0] += d.x * blk[0];
+  acc[1] += d.x * blk[1];
+  acc[2] += d.y * blk[2];
+  acc[3] += d.y * blk[3];
+  acc[4] += d.z * blk[4];
+  acc[5] += d.z * blk[5];
+  acc[6] += d.w * blk[6];
+  acc[7] += d.w * blk[7];
+  blk = array<vec4<f32>, 8>();
 }
 
 /** This invocation's sums for row r, batch columns 4h..4h+3 (h = 0, 1). */

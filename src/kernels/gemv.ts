@@ -25,6 +25,9 @@
  *   splitk          — the subgroup kernel over K chunks into partials, plus a reduce pass: more
  *                     parallelism for few-row, long-K shapes.
  *   subgroup-native — the subgroup kernel with f16 weights widened through the f16 type (shader-f16).
+ *   rowset          — one workgroup per ROWS rows, all its lanes over K; int8/int4 lanes take single
+ *                     u32 words ("pieces", rowsetPiece) so a subgroup's X loads are contiguous, where
+ *                     the subgroup kernel's 16-byte int4 units put them at a 128-byte lane stride.
  *
  * Bandwidth honesty: one execution reads N·K weights (+ scales) that must come from DRAM, but a 64 MiB
  * matrix read back-to-back partly stays in the H100's 50 MB L2. An instance therefore holds enough
@@ -34,6 +37,7 @@
 import naiveWgsl from '../../shaders/gemv/naive.wgsl?raw';
 import rowWgsl from '../../shaders/gemv/row.wgsl?raw';
 import subgroupWgsl from '../../shaders/gemv/subgroup.wgsl?raw';
+import rowsetWgsl from '../../shaders/gemv/rowset.wgsl?raw';
 import accumulateWgsl from '../../shaders/gemv/accumulate.wgsl?raw';
 import formatsWgsl from '../../shaders/gemv/formats.wgsl?raw';
 import f16PackedWgsl from '../../shaders/gemv/f16-packed.wgsl?raw';
@@ -52,7 +56,7 @@ import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Sh
 export const GEMV_FORMATS = ['f32', 'f16', 'int8', 'int4'] as const;
 export type GemvFormat = (typeof GEMV_FORMATS)[number];
 
-export const GEMV_VARIANTS = ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native'] as const;
+export const GEMV_VARIANTS = ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native', 'rowset'] as const;
 export type GemvVariant = (typeof GEMV_VARIANTS)[number];
 
 /** N rows (outputs), K columns (reduction length), B batch columns. */
@@ -198,6 +202,25 @@ export interface GemvConfig {
   rows: number;
   /** Batch columns per pass over the weights: 1, 4 or 8. */
   bt: number;
+  /** Pieces each lane loads before using any (rowset: 1, 2 or 4; 1 elsewhere). */
+  unroll: number;
+}
+
+/**
+ * The run of one weight row that rowset lane-piece `pc` reads (mirror of load_piece/add_piece in
+ * shaders/gemv/rowset.wgsl): 16-byte unit `unit`, u32 words [word, word + words) of that unit, and
+ * X vec4s [xVec, xVec + xVecs) of the row's X. f32/f16 pieces are whole units; int8/int4 pieces are
+ * one word, so that consecutive lanes read consecutive words and contiguous X.
+ */
+export function rowsetPiece(format: GemvFormat, pc: number): { unit: number; word: number; words: number; xVec: number; xVecs: number } {
+  const perUnit = format === 'int8' || format === 'int4' ? 4 : 1;
+  const xVecs = elementsPerUnit(format) / 4 / perUnit;
+  return { unit: Math.floor(pc / perUnit), word: (pc % perUnit) * (4 / perUnit), words: 4 / perUnit, xVec: pc * xVecs, xVecs };
+}
+
+/** Pieces in one weight row of `units` 16-byte units (the rowset kernel's K loop). */
+export function rowsetPieces(format: GemvFormat, units: number): number {
+  return units * (format === 'int8' || format === 'int4' ? 4 : 1);
 }
 
 /**
@@ -218,23 +241,35 @@ export function splitCount(sets: number, units: number, sgHint: number): { split
 }
 
 /** Configurations tried per variant (autotuned where more than one; the runner verifies the winner). */
-export function gemvConfigs(variant: GemvVariant, s: GemvShape, units: number): GemvConfig[] {
+export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvShape, units: number): GemvConfig[] {
   const bt = batchTile(s.b);
   switch (variant) {
     case 'naive':
-      return [{ wg: 64, rows: 1, bt }];
+      return [{ wg: 64, rows: 1, bt, unroll: 1 }];
     case 'row':
       // Fewer invocations than units per row leaves none idle on short int4 rows (128 units at K = 4096).
-      return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt }];
+      return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt, unroll: 1 }];
     case 'subgroup':
     case 'subgroup-native':
       // More rows per subgroup = more loads in flight per lane but fewer subgroups, and each X load
       // serves more rows: int4 reads 8 vec4 of X (128 B) per 16 B of weights, so at ROWS = 1 the L1
       // traffic of X, not DRAM, may bound it. Workgroups of 128 or 256 (4 or 8 subgroups of 32)
       // change how many row sets an SM holds.
-      return [128, 256].flatMap((wg) => [1, 2, 4].map((rows) => ({ wg, rows, bt })));
+      return [128, 256].flatMap((wg) => [1, 2, 4].map((rows) => ({ wg, rows, bt, unroll: 1 })));
     case 'splitk':
-      return [1, 2].map((rows) => ({ wg: 256, rows, bt }));
+      return [1, 2].map((rows) => ({ wg: 256, rows, bt, unroll: 1 }));
+    case 'rowset': {
+      // Rows per set trade X reuse (each X vec4 serves ROWS rows) against workgroups (N / ROWS; at
+      // 4096 rows and ROWS = 4 that is 1024, about one wave). UNROLL × ROWS loads are in flight per
+      // lane: an int4 piece is 4 B, so ROWS = 4 × UNROLL = 4 matches the 64 B of the subgroup kernel.
+      // UNROLL u is only offered where every lane has at least u pieces (else its loop never runs),
+      // and workgroups of 128 or 256 only where a row has that many pieces (else lanes idle: 64).
+      const pieces = rowsetPieces(format, units);
+      const sizes = [128, 256].filter((wg) => pieces >= wg);
+      return (sizes.length > 0 ? sizes : [64]).flatMap((wg) =>
+        [1, 2, 4].flatMap((rows) => [1, 2, 4].filter((unroll) => unroll === 1 || pieces >= unroll * wg).map((unroll) => ({ wg, rows, bt, unroll }))),
+      );
+    }
   }
 }
 
@@ -242,7 +277,7 @@ function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: strin
   return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })) });
 }
 
-const KERNEL: Record<GemvVariant, string> = { naive: naiveWgsl, row: rowWgsl, subgroup: subgroupWgsl, splitk: subgroupWgsl, 'subgroup-native': subgroupWgsl };
+const KERNEL: Record<GemvVariant, string> = { naive: naiveWgsl, row: rowWgsl, subgroup: subgroupWgsl, splitk: subgroupWgsl, 'subgroup-native': subgroupWgsl, rowset: rowsetWgsl };
 
 const DESCRIPTION: Record<GemvVariant, string> = {
   naive: 'one invocation per row (uncoalesced baseline)',
@@ -250,13 +285,14 @@ const DESCRIPTION: Record<GemvVariant, string> = {
   subgroup: 'ROWS rows per subgroup, vec4 loads, subgroupAdd (autotuned ROWS)',
   splitk: 'subgroup kernel over K chunks into partials + a reduce pass (few-row, long-K shapes)',
   'subgroup-native': 'subgroup kernel, f16 weights widened through the shader-f16 type',
+  rowset: 'workgroup per ROWS rows, lanes over consecutive words (int8/int4) so X loads are contiguous, subgroup + workgroup reduction',
 };
 
 /** The spec of one variant in one weight format; `pinned` fixes parts of the configuration (tests use it to check every autotune candidate). */
 export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Partial<GemvConfig>): KernelSpec<GemvShape> {
   const native = variant === 'subgroup-native';
   if (native && format !== 'f16') throw new Error(`gemv variant ${variant} exists for f16 weights only, not ${format}`);
-  const subgroups = variant === 'subgroup' || variant === 'splitk' || native;
+  const subgroups = variant === 'subgroup' || variant === 'splitk' || variant === 'rowset' || native;
   const code = buildGemvWgsl(KERNEL[variant], native ? 'native' : 'packed');
   const requires = [...(subgroups ? ['subgroups'] : []), ...(native ? ['shader-f16'] : [])];
   return {
@@ -312,13 +348,12 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
     const xBuf = own(uploadBuffer(device, x, 'gemv-x'));
     const y = own(emptyBuffer(device, 4 * s.b * s.n, 'gemv-y'));
 
-    const configs = gemvConfigs(variant, s, l.units)
-      .map((c) => ({ ...c, ...pinned }))
-      .filter((c) => c.wg <= maxWg);
+    // Pinning can make candidates equal: keep one of each.
+    const configs = [...new Map(gemvConfigs(variant, format, s, l.units).map((c) => ({ ...c, ...pinned })).map((c) => [JSON.stringify(c), c] as const)).values()].filter((c) => c.wg <= maxWg);
     if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations; this device allows ${maxWg}`);
     const candidates: Candidate<Record<string, string | number>>[] = [];
     for (const cfg of configs) {
-      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format] };
+      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format], ...(variant === 'rowset' ? { UNROLL: cfg.unroll } : {}) };
       const pipeline = await getPipeline(device, { label: `gemv-${variant}-${format}`, code, entryPoint: 'main', constants });
       const sets = Math.ceil(s.n / cfg.rows);
       let grid: [number, number];
@@ -328,12 +363,13 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       let out = y;
       if (variant === 'naive') grid = dispatch2d(Math.ceil(s.n / cfg.wg), maxDim);
       else if (variant === 'row') grid = dispatch2d(s.n, maxDim);
+      else if (variant === 'rowset') grid = dispatch2d(sets, maxDim);
       else {
         if (variant === 'splitk') ({ splits, chunk } = splitCount(sets, l.units, sgHint));
         grid = dispatch2d(Math.ceil((sets * splits) / Math.max(1, Math.floor(cfg.wg / sgHint))), maxDim);
       }
       const reduceGrid = dispatch2d(Math.ceil((s.n * s.b) / cfg.wg), maxDim);
-      const groupsX = variant === 'naive' || variant === 'row' ? grid[0] : reduceGrid[0];
+      const groupsX = variant === 'naive' || variant === 'row' || variant === 'rowset' ? grid[0] : reduceGrid[0];
       const params = own(uniformBuffer(device, new Uint32Array([s.n, l.units, s.b, groupsX, splits, chunk, sets, 0]), `gemv-params`));
       if (variant === 'splitk') {
         out = own(emptyBuffer(device, 4 * splits * s.b * s.n, 'gemv-partials'));
@@ -355,6 +391,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
         config: {
           workgroup: cfg.wg,
           ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
+          ...(variant === 'rowset' ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll } : {}),
           batch_tile: cfg.bt,
           ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
           weight_copies: copies,
@@ -395,9 +432,9 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
   }
 }
 
-/** Every GEMV spec: the four cooperative-or-not variants in every format, and native-f16 subgroup. */
+/** Every GEMV spec: the five cooperative-or-not variants in every format, and native-f16 subgroup. */
 export const GEMV_SPECS: readonly KernelSpec<GemvShape>[] = [
-  ...(['naive', 'row', 'subgroup', 'splitk'] as const).flatMap((v) => GEMV_FORMATS.map((f) => gemvSpec(v, f))),
+  ...(['naive', 'row', 'subgroup', 'splitk', 'rowset'] as const).flatMap((v) => GEMV_FORMATS.map((f) => gemvSpec(v, f))),
   gemvSpec('subgroup-native', 'f16'),
 ];
 
@@ -414,9 +451,10 @@ export const GEMV_SQUARES = [4096, 8192, 16384] as const;
  * Cases per preset:
  *   test  — odd N and K (K not a multiple of any unit, so every format pads), B = 1, 3 and 11 (a
  *           partial second batch tile), a long-K split-K shape: seconds on SwiftShader;
- *   quick — 8192² in every variant and format, a few batch sizes;
+ *   quick — 8192² in every variant and format, a few batch sizes (subgroup and rowset);
  *   full  — 4096², 8192², 16384² in every variant and format; Llama-3-8B's decode layers (QKV, O,
- *           gate/up, down, LM head) in subgroup and split-K; the batch sweep B = 1…64 at 8192².
+ *           gate/up, down, LM head) in subgroup, split-K and rowset; the batch sweep B = 1…64 at 8192²
+ *           in subgroup and rowset.
  */
 export function gemvCases(preset: 'test' | 'quick' | 'full'): BenchCase[] {
   const cases: BenchCase[] = [];
@@ -424,7 +462,7 @@ export function gemvCases(preset: 'test' | 'quick' | 'full'): BenchCase[] {
     const c = makeCase(spec(v, f), shape);
     if (!cases.some((d) => d.id === c.id)) cases.push(c);
   };
-  const basic = ['naive', 'row', 'subgroup', 'splitk'] as const;
+  const basic = ['naive', 'row', 'subgroup', 'splitk', 'rowset'] as const;
   const everyVariant = (shape: GemvShape): void => {
     for (const v of basic) for (const f of GEMV_FORMATS) add(v, f, shape);
     add('subgroup-native', 'f16', shape);
@@ -432,22 +470,22 @@ export function gemvCases(preset: 'test' | 'quick' | 'full'): BenchCase[] {
   if (preset === 'test') {
     everyVariant({ n: 37, k: 203, b: 1 });
     everyVariant({ n: 19, k: 77, b: 3 });
+    // rowset's batch tiles are covered by its own autotune-candidate test (B = 2, 3, 11).
     for (const f of GEMV_FORMATS) add('subgroup', f, { n: 13, k: 45, b: 11 });
     for (const f of GEMV_FORMATS) add('splitk', f, { n: 5, k: 1003, b: 2 });
     return cases;
   }
   if (preset === 'quick') {
     everyVariant({ n: 8192, k: 8192, b: 1 });
-    for (const b of [8, 64]) for (const f of GEMV_FORMATS) add('subgroup', f, { n: 8192, k: 8192, b });
+    for (const b of [8, 64]) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset'] as const) add(v, f, { n: 8192, k: 8192, b });
     return cases;
   }
   for (const n of GEMV_SQUARES) everyVariant({ n, k: n, b: 1 });
   for (const layer of linearLayers(LLAMA3_8B)) {
     for (const f of GEMV_FORMATS) {
-      add('subgroup', f, { n: layer.n, k: layer.k, b: 1 });
-      add('splitk', f, { n: layer.n, k: layer.k, b: 1 });
+      for (const v of ['subgroup', 'splitk', 'rowset'] as const) add(v, f, { n: layer.n, k: layer.k, b: 1 });
     }
   }
-  for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) add('subgroup', f, { n: 8192, k: 8192, b });
+  for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset'] as const) add(v, f, { n: 8192, k: 8192, b });
   return cases;
 }

@@ -16,6 +16,8 @@ import {
   gemvLayout,
   gemvReference,
   gemvTolerance,
+  rowsetPiece,
+  rowsetPieces,
   splitCount,
   weightAt,
   weightCopies,
@@ -109,18 +111,33 @@ describe('gemv layout and formulas', () => {
     expect(few.chunk).toBeGreaterThanOrEqual(4 * 32);
   });
 
-  it('offers configurations the kernels support (rows 1, 2, 4; batch tiles 1, 4, 8)', () => {
+  it('offers configurations the kernels support (rows 1, 2, 4; batch tiles 1, 4, 8; unroll 1, 2, 4)', () => {
     for (const b of DECODE_BATCHES) {
-      for (const v of ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native'] as const) {
-        const cfgs = gemvConfigs(v, { n: 4096, k: 4096, b }, 256);
+      for (const v of ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native', 'rowset'] as const) {
+        const cfgs = gemvConfigs(v, 'f16', { n: 4096, k: 4096, b }, 512);
         expect(cfgs.length).toBeGreaterThan(0);
         for (const c of cfgs) {
           expect(c.bt).toBe(batchTile(b));
           expect([1, 2, 4]).toContain(c.rows);
+          expect([1, 2, 4]).toContain(c.unroll);
+          if (v !== 'rowset') expect(c.unroll).toBe(1);
           expect(Math.log2(c.wg) % 1).toBe(0);
         }
+        expect(new Set(cfgs.map((c) => JSON.stringify(c))).size).toBe(cfgs.length);
       }
     }
+  });
+
+  it('offers rowset unrolling only where every lane has that many pieces', () => {
+    // int4 8192 columns: 256 units = 1024 word pieces, 4 per lane at 256 invocations: every candidate.
+    const big = gemvConfigs('rowset', 'int4', { n: 8192, k: 8192, b: 1 }, 256);
+    expect(big.length).toBe(2 * 3 * 3);
+    // f32 4096 columns: 1024 unit pieces; 4 per lane at 256 invocations, 8 at 128.
+    expect(gemvConfigs('rowset', 'f32', { n: 64, k: 4096, b: 1 }, 1024).length).toBe(18);
+    // 7 int4 units = 28 pieces: fewer than one per lane, so only UNROLL = 1, and one workgroup size.
+    const tiny = gemvConfigs('rowset', 'int4', { n: 37, k: 203, b: 1 }, 7);
+    expect(tiny).toEqual([1, 2, 4].map((rows) => ({ wg: 64, rows, bt: 1, unroll: 1 })));
+    for (const c of gemvConfigs('rowset', 'int8', { n: 4096, k: 4096, b: 1 }, 256)) expect(rowsetPieces('int8', 256)).toBeGreaterThanOrEqual(c.unroll * c.wg);
   });
 });
 
@@ -218,6 +235,37 @@ function f16Bits(v: number): number {
   throw new Error(`no f16 encodes ${v}`);
 }
 
+describe('rowset lane pieces', () => {
+  /** u32 word of a row that holds element e, from the documented layouts (formats.wgsl), not from rowsetPiece. */
+  const wordOf = (f: GemvFormat, e: number): number => ({ f32: e, f16: e >> 1, int8: e >> 2, int4: e >> 3 })[f];
+
+  it('tile each row once, consecutive pieces on consecutive words, each piece exactly its X vec4s', () => {
+    for (const f of GEMV_FORMATS) {
+      const units = 5;
+      const count = rowsetPieces(f, units);
+      expect(count).toBe(f === 'int8' || f === 'int4' ? 20 : 5);
+      let nextWord = 0;
+      for (let pc = 0; pc < count; pc++) {
+        const p = rowsetPiece(f, pc);
+        const first = 4 * p.unit + p.word;
+        // Coalescing: piece pc starts where piece pc-1 ended (lane i+1 reads the words after lane i's).
+        expect(first).toBe(nextWord);
+        nextWord = first + p.words;
+        expect(p.word + p.words).toBeLessThanOrEqual(4);
+        // The elements of X vec4s [xVec, xVec + xVecs) are exactly the elements those words hold.
+        const elems = Array.from({ length: 4 * p.xVecs }, (_, i) => 4 * p.xVec + i);
+        for (const e of elems) expect(wordOf(f, e) - first).toBeGreaterThanOrEqual(0);
+        for (const e of elems) expect(wordOf(f, e) - first).toBeLessThan(p.words);
+        expect(elems.length).toBe((elementsPerUnit(f) / 4) * p.words);
+      }
+      expect(nextWord).toBe(4 * units);
+    }
+    // int4 and int8 pieces are single words, so a 32-lane load reads 128 contiguous bytes.
+    expect(rowsetPiece('int4', 6)).toEqual({ unit: 1, word: 2, words: 1, xVec: 12, xVecs: 2 });
+    expect(rowsetPiece('int8', 6)).toEqual({ unit: 1, word: 2, words: 1, xVec: 6, xVecs: 1 });
+  });
+});
+
 describe('gemv cases', () => {
   it('names cases family/variant/format/shape', () => {
     const ids = gemvCases('full').map((c) => c.id);
@@ -234,7 +282,7 @@ describe('gemv cases', () => {
       expect((c.shape.k ?? 0) % 2).toBe(1);
       expect((c.shape.n ?? 0) % 2).toBe(1);
     }
-    for (const v of ['naive', 'row', 'subgroup', 'splitk'])
+    for (const v of ['naive', 'row', 'subgroup', 'splitk', 'rowset'])
       for (const f of GEMV_FORMATS) expect(cases.some((c) => c.spec.variant === v && c.spec.dtype === f && c.shape.b === 1)).toBe(true);
     expect(cases.some((c) => (c.shape.b ?? 0) > 8)).toBe(true);
   });
@@ -243,8 +291,9 @@ describe('gemv cases', () => {
     const cases = gemvCases('full');
     const has = (v: string, f: string, n: number, k: number, b: number): boolean => cases.some((c) => c.id === `gemv/${v}/${f}/n=${n},k=${k},b=${b}`);
     for (const n of GEMV_SQUARES) for (const f of GEMV_FORMATS) for (const v of ['naive', 'row', 'subgroup', 'splitk']) expect(has(v, f, n, n, 1)).toBe(true);
-    for (const l of linearLayers(LLAMA3_8B)) for (const f of GEMV_FORMATS) expect(has('subgroup', f, l.n, l.k, 1)).toBe(true);
-    for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) expect(has('subgroup', f, 8192, 8192, b)).toBe(true);
+    for (const n of GEMV_SQUARES) for (const f of GEMV_FORMATS) expect(has('rowset', f, n, n, 1)).toBe(true);
+    for (const l of linearLayers(LLAMA3_8B)) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, l.n, l.k, 1)).toBe(true);
+    for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, 8192, 8192, b)).toBe(true);
     // Every full case's weights, rotated, stream far more than the L2 per pass.
     for (const c of cases) {
       const wb = gemvLayout(c.spec.dtype as GemvFormat, c.shape.n ?? 0, c.shape.k ?? 0).weightBytes;
