@@ -70,7 +70,8 @@ async function main(argv: readonly string[]): Promise<number> {
       onProgress: ({ index, total, id, result }) => {
         if (!result) return;
         const fig = result.gflops !== null ? `${(result.gflops / 1000).toPrecision(3)} TFLOP/s` : result.gbps !== null ? `${result.gbps.toPrecision(4)} GB/s` : '';
-        progress(`[${index + 1}/${total}] ${id}  ${result.status}${fig ? `  ${fig}` : ''}${result.reason ? `  (${result.reason})` : ''}`);
+        const tuned = result.config?.tile ?? result.config?.form;
+        progress(`[${index + 1}/${total}] ${id}  ${result.status}${fig ? `  ${fig}` : ''}${tuned !== undefined ? `  [${tuned}]` : ''}${result.reason ? `  (${result.reason})` : ''}`);
       },
     });
     if (Object.keys(opts.peaks).length > 0) doc.context.peaks = userPeaks(opts.peaks);

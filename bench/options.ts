@@ -21,7 +21,7 @@ export interface CliOptions {
   help: boolean;
   json: boolean;
   requireFeatures: string[];
-  peaks: { f32_gflops?: number; f16_gflops?: number; bandwidth_gbps?: number };
+  peaks: { f32_gflops?: number; f16_gflops?: number; f16_matrix_gflops?: number; bandwidth_gbps?: number };
 }
 
 export const USAGE = `pdbench — WebGPU benchmarks of LLM prefill (GEMM, flash attention) and decode (GEMV, decode attention, KV cache)
@@ -44,7 +44,8 @@ usage: npm run bench -- [options]        (or: node dist-node/pdbench.mjs [option
   --software              use SwiftShader (a software Vulkan) instead of the GPU: correct but slow, never rated
   --require-feature NAME  fail unless the adapter has this WebGPU feature (repeatable)
   --peak-f32 GFLOPS       theoretical f32 peak to rate against (overrides the built-in database)
-  --peak-f16 GFLOPS       theoretical f16 peak
+  --peak-f16 GFLOPS       theoretical f16 peak (vector units)
+  --peak-f16-matrix GFLOPS  theoretical f16 matrix-unit (tensor core) peak, for subgroup-matrix kernels
   --peak-bw GBPS          theoretical memory bandwidth
   -h, --help              this text
 
@@ -94,6 +95,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         'require-feature': { type: 'string', multiple: true },
         'peak-f32': { type: 'string' },
         'peak-f16': { type: 'string' },
+        'peak-f16-matrix': { type: 'string' },
         'peak-bw': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -112,9 +114,11 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   const peaks: CliOptions['peaks'] = {};
   const f32 = positive('peak-f32', v['peak-f32']);
   const f16 = positive('peak-f16', v['peak-f16']);
+  const f16m = positive('peak-f16-matrix', v['peak-f16-matrix']);
   const bw = positive('peak-bw', v['peak-bw']);
   if (f32 !== undefined) peaks.f32_gflops = f32;
   if (f16 !== undefined) peaks.f16_gflops = f16;
+  if (f16m !== undefined) peaks.f16_matrix_gflops = f16m;
   if (bw !== undefined) peaks.bandwidth_gbps = bw;
   return {
     runtime: 'node',

@@ -77,8 +77,8 @@ export function describeContext(doc: ResultsDoc): string[] {
     `timer: ${timer}; preset ${c.preset}, seed ${c.seed}, pdbench ${c.suite_version}, ${c.date}`,
     `measured ceilings: copy ${fmt(ceil.copy_gbps)} GB/s, f32 FMA ${fmt(ceil.fma_f32_gflops === null ? null : ceil.fma_f32_gflops / 1000)} TFLOP/s, f16 FMA ${fmt(ceil.fma_f16_gflops === null ? null : ceil.fma_f16_gflops / 1000)} TFLOP/s`,
     c.peaks
-      ? `theoretical peaks (${c.peaks.name}; ${c.peaks.source}): f32 ${fmt(c.peaks.f32_gflops === null ? null : c.peaks.f32_gflops / 1000)} TFLOP/s, f16 ${fmt(c.peaks.f16_gflops === null ? null : c.peaks.f16_gflops / 1000)} TFLOP/s, ${fmt(c.peaks.bandwidth_gbps)} GB/s`
-      : 'theoretical peaks: none known for this adapter (give them with --peak-f32/--peak-f16/--peak-bw)',
+      ? `theoretical peaks (${c.peaks.name}; ${c.peaks.source}): f32 ${fmt(c.peaks.f32_gflops === null ? null : c.peaks.f32_gflops / 1000)} TFLOP/s, f16 ${fmt(c.peaks.f16_gflops === null ? null : c.peaks.f16_gflops / 1000)} TFLOP/s, f16 matrix units ${fmt(c.peaks.f16_matrix_gflops === null ? null : c.peaks.f16_matrix_gflops / 1000)} TFLOP/s, ${fmt(c.peaks.bandwidth_gbps)} GB/s`
+      : 'theoretical peaks: none known for this adapter (give them with --peak-f32/--peak-f16/--peak-f16-matrix/--peak-bw)',
   ];
   return lines;
 }

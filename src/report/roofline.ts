@@ -37,9 +37,15 @@ export interface Utilization {
   suspect: boolean;
 }
 
-function compPeak(dtype: string, peaks: Peaks | null): number | null {
+/** Kernels on the matrix units (WGSL subgroup matrices): rated against the matrix peak, not the vector one. */
+export function usesMatrixUnits(r: Pick<CaseResult, 'variant'>): boolean {
+  return r.variant.startsWith('subgroup-matrix');
+}
+
+function compPeak(r: Pick<CaseResult, 'dtype' | 'variant'>, peaks: Peaks | null): number | null {
   if (!peaks) return null;
-  return dtype.startsWith('f16') ? peaks.f16_gflops : peaks.f32_gflops;
+  if (usesMatrixUnits(r)) return peaks.f16_matrix_gflops;
+  return r.dtype.startsWith('f16') ? peaks.f16_gflops : peaks.f32_gflops;
 }
 
 /**
@@ -60,8 +66,9 @@ export function ratedMetric(r: Pick<CaseResult, 'flops' | 'bytes' | 'phase' | 'v
  */
 export function utilization(r: CaseResult, ceilings: Ceilings, peaks: Peaks | null): Utilization | null {
   if (r.status !== 'ok' || r.time === null) return null;
-  const fmaCeil = r.dtype.startsWith('f16') ? ceilings.fma_f16_gflops : ceilings.fma_f32_gflops;
-  const computePeak = compPeak(r.dtype, peaks);
+  // No ceiling kernel measures the matrix units, so matrix cases have a peak but no ceiling.
+  const fmaCeil = usesMatrixUnits(r) ? null : r.dtype.startsWith('f16') ? ceilings.fma_f16_gflops : ceilings.fma_f32_gflops;
+  const computePeak = compPeak(r, peaks);
   const metric = ratedMetric(r, fmaCeil ?? computePeak, ceilings.copy_gbps ?? peaks?.bandwidth_gbps ?? null);
   const value = metric === 'gflops' ? r.gflops : r.gbps;
   if (value === null) return null;

@@ -90,6 +90,8 @@ export const PeaksSchema = v.object({
   name: v.string(),
   f32_gflops: v.nullable(nonNeg),
   f16_gflops: v.nullable(nonNeg),
+  /** Dense f16-input, f32-accumulate matrix-unit (tensor core) rate: the roof of subgroup-matrix kernels. */
+  f16_matrix_gflops: v.nullable(nonNeg),
   bandwidth_gbps: v.nullable(nonNeg),
 });
 

@@ -167,6 +167,14 @@ describe('roofline and utilization', () => {
     expect(utilization(result({ gbps: 3300 }), ceilings, peaks)?.suspect).toBe(true);
     expect(utilization(result({ status: 'failed', time: null }), ceilings, peaks)).toBeNull();
   });
+  it('rates subgroup-matrix kernels against the matrix-unit peak, with no ceiling', () => {
+    const peaks = lookupPeaks(gpu);
+    const u = utilization(result({ variant: 'subgroup-matrix', dtype: 'f16', phase: 'prefill', flops: 1e12, bytes: 1e8, gflops: 98940 }), { copy_gbps: 3000, fma_f32_gflops: 60000, fma_f16_gflops: 65000 }, peaks);
+    expect(u?.metric).toBe('gflops');
+    expect(u?.ofPeak).toBeCloseTo(0.1, 12);
+    expect(u?.ofCeiling).toBeNull();
+    expect(u?.suspect).toBe(false);
+  });
   it('rates by phase when no roof is known', () => {
     expect(ratedMetric({ flops: 1e12, bytes: 1e9, phase: 'prefill', variant: 'tiled' }, null, null)).toBe('gflops');
     expect(ratedMetric({ flops: 1e12, bytes: 1e9, phase: 'decode', variant: 'x' }, null, null)).toBe('gbps');
