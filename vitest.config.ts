@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // GPU tests run on Dawn. Without a GPU (CI) they use SwiftShader, the Vulkan software ICD that
@@ -7,6 +10,9 @@ if (!process.env.PDB_TEST_HARDWARE && !process.env.VK_ICD_FILENAMES) process.env
 // Chromium also ships libvulkan.so.1; forked workers read LD_LIBRARY_PATH at start-up, so this
 // helps where the libvulkan1 package is missing.
 process.env.LD_LIBRARY_PATH = ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+// SwiftShader's Vulkan loader probes Wayland and prints an error per device when XDG_RUNTIME_DIR is
+// unset (CI); a private empty one keeps the test log readable.
+process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'pdb-xdg-'));
 
 export default defineConfig({
   test: {
