@@ -14,10 +14,14 @@ override CHUNK: u32 = 256u;
 
 const WG: u32 = 128u;
 const MAXG: u32 = 8u;
-// Lanes per key in the score phase, keys per step, and steps whose loads are in flight at once.
+// Keys per lane in the score phase whose loads are in flight at once (at most MAXKU): each q vector
+// read from workgroup memory serves all KU keys, so q traffic per key falls as 1/KU (with 4 heads
+// per workgroup and KU = 1 the q reads outnumber the K bytes 16 to 1 and bound the kernel).
+override KU: u32 = 2u;
+const MAXKU: u32 = 4u;
+// Lanes per key in the score phase and keys per step.
 const TG: u32 = 4u;
 const KPS: u32 = WG / TG;
-const KU: u32 = 2u;
 // Wide vectors per lane and key at most (f32, d = 128), and subgroups per workgroup at most.
 const MAXKW: u32 = 8u;
 const MAXSG: u32 = WG / 4u;
@@ -101,7 +105,7 @@ fn main(
     mloc[g] = NEG;
   }
   for (var k0 = 0u; k0 < CHUNK; k0 += KU * KPS) {
-    var kr: array<Wide, KU * MAXKW>;
+    var kr: array<Wide, MAXKU * MAXKW>;
     for (var u = 0u; u < KU; u++) {
       let kk = k0 + u * KPS + slot;
       for (var i = 0u; i < KW; i++) {
@@ -114,32 +118,39 @@ fn main(
         }
       }
     }
-    for (var u = 0u; u < KU; u++) {
-      let kk = k0 + u * KPS + slot;
-      var s: array<f32, MAXG>;
-      for (var g = 0u; g < GH; g++) {
-        s[g] = 0.0;
-      }
-      for (var i = 0u; i < KW; i++) {
-        let w = lane + TG * i;
-        for (var sub = 0u; sub < WIDE / 4u; sub++) {
-          let kv4 = unpack_wide(kr[u * MAXKW + i], sub);
-          for (var g = 0u; g < GH; g++) {
-            s[g] += dot(q_sh[g * D4 + w * (WIDE / 4u) + sub], kv4);
+    // s[u * MAXG + g]: score of key u for head g. One q read per (wide, half, head), used KU times.
+    var s: array<f32, MAXKU * MAXG>;
+    for (var e = 0u; e < KU * MAXG; e++) {
+      s[e] = 0.0;
+    }
+    for (var i = 0u; i < KW; i++) {
+      let w = lane + TG * i;
+      for (var sub = 0u; sub < WIDE / 4u; sub++) {
+        var kv4: array<vec4<f32>, MAXKU>;
+        for (var u = 0u; u < KU; u++) {
+          kv4[u] = unpack_wide(kr[u * MAXKW + i], sub);
+        }
+        for (var g = 0u; g < GH; g++) {
+          let qv = q_sh[g * D4 + w * (WIDE / 4u) + sub];
+          for (var u = 0u; u < KU; u++) {
+            s[u * MAXG + g] += dot(qv, kv4[u]);
           }
         }
       }
-      for (var g = 0u; g < GH; g++) {
-        s[g] += subgroupShuffleXor(s[g], 1u);
-        s[g] += subgroupShuffleXor(s[g], 2u);
-      }
+    }
+    for (var u = 0u; u < KU; u++) {
+      let kk = k0 + u * KPS + slot;
       let live = kk < cnt;
       for (var g = 0u; g < GH; g++) {
+        var x = s[u * MAXG + g];
+        x += subgroupShuffleXor(x, 1u);
+        x += subgroupShuffleXor(x, 2u);
         if (live) {
-          mloc[g] = max(mloc[g], s[g]);
+          mloc[g] = max(mloc[g], x);
         }
-        if (lane == 0u) {
-          p_sh[g * CHUNK + kk] = select(NEG, s[g], live);
+        // Key-major [CHUNK][GH]: the P.V phase reads a key's GH probabilities side by side.
+        if (lane == 0u && kk < CHUNK) {
+          p_sh[kk * GH + g] = select(NEG, x, live);
         }
       }
     }
@@ -163,8 +174,8 @@ fn main(
   // Probabilities, each invocation over the keys it scored (no other invocation touches them yet).
   for (var kk = t; kk < CHUNK; kk += WG) {
     for (var g = 0u; g < GH; g++) {
-      let x = p_sh[g * CHUNK + kk];
-      p_sh[g * CHUNK + kk] = select(0.0, exp2(x - mx[g]), x > 0.5 * NEG);
+      let x = p_sh[kk * GH + g];
+      p_sh[kk * GH + g] = select(0.0, exp2(x - mx[g]), x > 0.5 * NEG);
     }
   }
   workgroupBarrier();
@@ -189,7 +200,7 @@ fn main(
       let live = kk < cnt;
       for (var g = 0u; g < GH; g++) {
         // Keys at or past cnt weigh 0 (their vr is zero, never loaded).
-        let p = select(0.0, p_sh[g * CHUNK + min(kk, CHUNK - 1u)], live);
+        let p = select(0.0, p_sh[min(kk, CHUNK - 1u) * GH + g], live);
         lsum[g] += p;
         for (var sub = 0u; sub < WIDE / 4u; sub++) {
           acc[g * (WIDE / 4u) + sub] = fma(vec4<f32>(p), unpack_wide(vr[u], sub), acc[g * (WIDE / 4u) + sub]);

@@ -414,13 +414,25 @@ function decodeBytes(s: DecodeShape, dtype: AttnDtype): number {
 }
 
 /** Split-K chunk sizes tried on GPUs (keys per workgroup; multiples of the 64 keys a score step covers). */
-export const SPLIT_CHUNKS = [64, 128, 256] as const;
+export const SPLIT_CHUNKS = [64, 128, 256, 512] as const;
+
+/** Keys per lane in flight in the split-K score phase tried on GPUs (each q read serves them all). */
+export const SPLIT_KEYS_PER_LANE = [2, 4] as const;
+
+/** Split-K candidates (chunk, keys per lane): the heuristic chunk first, then every pairing whose
+ * score step (32 keys per lane slot) does not overrun the chunk. */
+export function splitCandidates(first: number, software: boolean): { chunk: number; ku: number }[] {
+  if (software) return [{ chunk: first, ku: 2 }];
+  const chunks = [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
+  return chunks.flatMap((chunk) => SPLIT_KEYS_PER_LANE.filter((ku) => ku * 32 <= chunk).map((ku) => ({ chunk, ku })));
+}
 
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
   return uniformBuffer(device, new Uint32Array([s.l, s.l, s.h, s.h / s.kv, page, s.kv, splits, floatBits(scoreScale(s.d))]), 'attn-decode-params');
 }
 
-interface DecodeSpecOptions {
+/** Which decode kernel, cache layout and storage dtype. */
+export interface DecodeSpecOptions {
   variant: 'split' | 'naive';
   paged: boolean;
   dtype: AttnDtype;
@@ -456,81 +468,90 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
     flops: (s) => decodeFlops(s.h, s.l, s.d),
     bytes: (s) => decodeBytes(s, dtype),
     tolerance: () => attentionTolerance(dtype),
-    async build(ctx, s, rng): Promise<KernelInstance> {
-      const { device } = ctx;
-      const es = elementSize(dtype);
-      const t = drawAttnTensors(dtype, rng);
-      const q = emptyBuffer(device, s.h * s.d * es, 'attn-dec-q');
-      const out = emptyBuffer(device, s.h * s.d * es, 'attn-dec-o');
-      const owned: { destroy(): void }[] = [q, out];
-      return destroyOnError(owned, async (): Promise<KernelInstance> => {
-        await fillTensor(ctx, q, s.h * s.d, t.q);
-        const cache = await buildDecodeCache(ctx, s, paged ? (s as unknown as PagedDecodeShape).page : 0, t, rng);
-        owned.push(cache);
-        const reference = decodeReference(s, t);
-        const base = {
-          outputCount: s.h * s.d,
-          readOutputs: (indices: readonly number[]) => readElements(device, out, dtype, indices),
-          reference,
-          destroy() {
-            owned.forEach((b) => b.destroy());
-          },
-        };
-        if (!split) {
-          const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-          const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
-          const params = decodeParams(device, s, cache.page, 1);
-          owned.push(scores, params);
-          const bind = bindBuffers(device, pipeline, 'attn-decode-naive', [q, cache.k, cache.v, cache.table, scores, out, params]);
-          return {
-            ...base,
-            config: { workgroups: s.h, workgroup: 128 },
-            encode(pass) {
-              pass.setPipeline(pipeline);
-              pass.setBindGroup(0, bind);
-              pass.dispatchWorkgroups(s.h);
-            },
-          };
-        }
-        const group = s.h / s.kv;
-        const gh = headsPerWorkgroup(group);
-        const rows = s.kv * (group / gh);
-        // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
-        const first = decodeChunk(s.l, rows);
-        const chunks = ctx.info.software ? [first] : [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
-        const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-        const candidates: Candidate<{ chunk: number; splits: number; heads_per_workgroup: number; workgroups: number }>[] = [];
-        for (const chunk of chunks) {
-          const splits = Math.ceil(s.l / chunk);
-          const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk } });
-          const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
-          const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
-          const params = decodeParams(device, s, cache.page, splits);
-          const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
-          owned.push(oPart, mlPart, params, rParams);
-          const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
-          const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
-          candidates.push({
-            config: { chunk, splits, heads_per_workgroup: gh, workgroups: splits * rows },
-            encode(pass) {
-              pass.setPipeline(pSplit);
-              pass.setBindGroup(0, bSplit);
-              pass.dispatchWorkgroups(splits, rows);
-              pass.setPipeline(pReduce);
-              pass.setBindGroup(0, bReduce);
-              pass.dispatchWorkgroups(s.h);
-            },
-          });
-        }
-        const { best, timings } = await autotune(ctx, candidates, 8, 5);
-        return {
-          ...base,
-          config: { ...best.config, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
-          encode: best.encode,
-        };
-      });
-    },
+    build: (ctx, s, rng) => decodeInstance(ctx, s, o, rng),
   };
+}
+
+/**
+ * A decode instance (naive or split-K, contiguous or paged); split-K is autotuned among `candidates`
+ * (by default the heuristic chunk alone on software adapters, every (chunk, keys per lane) pairing on GPUs).
+ */
+export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: S, o: DecodeSpecOptions, rng: Rng, candidates?: readonly { chunk: number; ku: number }[]): Promise<KernelInstance> {
+  const { dtype, paged } = o;
+  const split = o.variant === 'split';
+  const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
+  const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
+  const { device } = ctx;
+  const es = elementSize(dtype);
+  const t = drawAttnTensors(dtype, rng);
+  const q = emptyBuffer(device, s.h * s.d * es, 'attn-dec-q');
+  const out = emptyBuffer(device, s.h * s.d * es, 'attn-dec-o');
+  const owned: { destroy(): void }[] = [q, out];
+  return destroyOnError(owned, async (): Promise<KernelInstance> => {
+    await fillTensor(ctx, q, s.h * s.d, t.q);
+    const cache = await buildDecodeCache(ctx, s, paged ? (s as unknown as PagedDecodeShape).page : 0, t, rng);
+    owned.push(cache);
+    const reference = decodeReference(s, t);
+    const base = {
+      outputCount: s.h * s.d,
+      readOutputs: (indices: readonly number[]) => readElements(device, out, dtype, indices),
+      reference,
+      destroy() {
+        owned.forEach((b) => b.destroy());
+      },
+    };
+    if (!split) {
+      const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+      const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
+      const params = decodeParams(device, s, cache.page, 1);
+      owned.push(scores, params);
+      const bind = bindBuffers(device, pipeline, 'attn-decode-naive', [q, cache.k, cache.v, cache.table, scores, out, params]);
+      return {
+        ...base,
+        config: { workgroups: s.h, workgroup: 128 },
+        encode(pass) {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(s.h);
+        },
+      };
+    }
+    const group = s.h / s.kv;
+    const gh = headsPerWorkgroup(group);
+    const rows = s.kv * (group / gh);
+    // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
+    const first = decodeChunk(s.l, rows);
+    const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+    const tuned: Candidate<{ chunk: number; splits: number; keys_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+    for (const { chunk, ku } of candidates ?? splitCandidates(first, ctx.info.software)) {
+      const splits = Math.ceil(s.l / chunk);
+      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, KU: ku } });
+      const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
+      const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
+      const params = decodeParams(device, s, cache.page, splits);
+      const rParams = uniformBuffer(device, new Uint32Array([s.h, splits]), 'attn-reduce-params');
+      owned.push(oPart, mlPart, params, rParams);
+      const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
+      const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+      tuned.push({
+        config: { chunk, splits, keys_per_lane: ku, heads_per_workgroup: gh, workgroups: splits * rows },
+        encode(pass) {
+          pass.setPipeline(pSplit);
+          pass.setBindGroup(0, bSplit);
+          pass.dispatchWorkgroups(splits, rows);
+          pass.setPipeline(pReduce);
+          pass.setBindGroup(0, bReduce);
+          pass.dispatchWorkgroups(s.h);
+        },
+      });
+    }
+    const { best, timings } = await autotune(ctx, tuned, 8, 5);
+    return {
+      ...base,
+      config: { ...best.config, ...(tuned.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+      encode: best.encode,
+    };
+  });
 }
 
 /** Prefill attention, tiled (FlashAttention-2 style), f32 / f16 storage. */
