@@ -12,6 +12,7 @@
 import dtypeF32Wgsl from '../../shaders/attention/dtype-f32.wgsl?raw';
 import dtypeF16Wgsl from '../../shaders/attention/dtype-f16.wgsl?raw';
 import tiledWgsl from '../../shaders/attention/prefill-tiled.wgsl?raw';
+import qregWgsl from '../../shaders/attention/prefill-qreg.wgsl?raw';
 import naiveScoresWgsl from '../../shaders/attention/naive-scores.wgsl?raw';
 import naiveSoftmaxWgsl from '../../shaders/attention/naive-softmax.wgsl?raw';
 import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
@@ -201,14 +202,36 @@ export function tiledSharedBytes(d: number, br: number): number {
   return br * (d / 4 + 1) * 16 + 256 * 16 + br * 9 * 16 + br * 8 * 4;
 }
 
-/** Tiled prefill shapes (invocations, rows per invocation), best first by expectation: 64 rows per
- * workgroup amortize each K/V stage over the most rows; 256 invocations hide barriers better. */
-export const TILED_CONFIGS = [
-  { wg: 128, rpt: 4 },
-  { wg: 256, rpt: 2 },
-  { wg: 128, rpt: 2 },
-  { wg: 256, rpt: 1 },
-] as const;
+/** A tiled prefill configuration: the kernel (`qreg`: Q and O in registers, 4 invocations per row,
+ * K/V blocks in workgroup memory; `staged`: Q tile in workgroup memory), invocations, rows per invocation. */
+export interface TiledConfig {
+  kernel: 'qreg' | 'staged';
+  wg: number;
+  rpt: number;
+}
+
+/** Tiled prefill configurations, best first by expectation: Q in registers leaves workgroup memory to
+ * whole 32-key K/V blocks (2 barriers per block instead of 16); 2 rows per invocation halve the
+ * workgroup-memory reads per FMA. The staged kernel: 64 rows per workgroup amortize each stage. */
+export const TILED_CONFIGS: readonly TiledConfig[] = [
+  { kernel: 'qreg', wg: 128, rpt: 2 },
+  { kernel: 'qreg', wg: 256, rpt: 2 },
+  { kernel: 'qreg', wg: 256, rpt: 1 },
+  { kernel: 'staged', wg: 128, rpt: 4 },
+  { kernel: 'staged', wg: 256, rpt: 2 },
+  { kernel: 'staged', wg: 128, rpt: 2 },
+  { kernel: 'staged', wg: 256, rpt: 1 },
+];
+
+/** Query rows per workgroup of a tiled configuration (qreg: 4 invocations per row; staged: 8 column groups). */
+export function tiledRows(c: TiledConfig): number {
+  return (c.wg / (c.kernel === 'qreg' ? 4 : 8)) * c.rpt;
+}
+
+/** Workgroup memory of the qreg kernel: a 32-key K block and V block in f32 (prefill-qreg.wgsl). */
+export function qregSharedBytes(d: number): number {
+  return 2 * 32 * d * 4;
+}
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
   const code = buildAttentionWgsl(tiledWgsl, dtype);
@@ -217,12 +240,12 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     variant: 'prefill-tiled',
     dtype,
     phase: 'prefill',
-    description: `causal GQA prefill attention, FlashAttention-2 style: Q tile in workgroup memory, K/V streamed, online softmax (${dtype})`,
-    wgsl: [code],
+    description: `causal GQA prefill attention, FlashAttention-2 style: Q in registers (or a Q tile in workgroup memory), K/V streamed in 32-key blocks, online softmax (${dtype})`,
+    wgsl: [buildAttentionWgsl(qregWgsl, dtype), code],
     requires: [],
     check(ctx, s) {
       checkHeads(s);
-      if (tiledSharedBytes(s.d, 32) > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384)) throw new SkipCase(`the tiled kernel needs ${tiledSharedBytes(s.d, 32)} B of workgroup memory at d=${s.d}, over this device's limit`);
+      if (tiledConfigsFor(ctx, s.d).length === 0) throw new SkipCase(`no tiled configuration fits this device's workgroup memory at d=${s.d} (the smallest needs ${Math.min(tiledSharedBytes(s.d, 32), qregSharedBytes(s.d))} B)`);
       if (Math.ceil(s.n / 32) > maxPerDim(ctx) || s.h > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
     },
     flops: (s) => prefillFlops(s.h, s.n, s.d),
@@ -237,29 +260,35 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
   };
 }
 
-/** The tiled configurations whose workgroup memory and size fit this device at head dimension d. */
-export function tiledConfigsFor(ctx: GpuContext, d: number): { wg: number; rpt: number }[] {
+/** The tiled configurations whose workgroup memory and size fit this device at head dimension d
+ * (qreg ones only with `subgroups`: a row's 4 lanes sum their partial scores with shuffles). */
+export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
   const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
   const invocations = ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256;
-  return TILED_CONFIGS.filter((c) => tiledSharedBytes(d, (c.wg / 8) * c.rpt) <= limit && c.wg <= invocations);
+  const subgroups = ctx.device.features.has('subgroups');
+  return TILED_CONFIGS.filter((c) => {
+    if (c.wg > invocations) return false;
+    if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d) <= limit;
+    return tiledSharedBytes(d, tiledRows(c)) <= limit;
+  });
 }
 
 /** A tiled prefill instance, autotuned among `configs` (the first when there is one). */
-export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: AttnDtype, rng: Rng, configs: readonly { wg: number; rpt: number }[]): Promise<KernelInstance> {
-  const code = buildAttentionWgsl(tiledWgsl, dtype);
+export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: AttnDtype, rng: Rng, configs: readonly TiledConfig[]): Promise<KernelInstance> {
+  const code = { staged: buildAttentionWgsl(tiledWgsl, dtype), qreg: buildAttentionWgsl(qregWgsl, dtype) };
   const { device } = ctx;
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ rows_per_workgroup: number; workgroup: number }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
-      const br = (c.wg / 8) * c.rpt;
-      const pipeline = await getPipeline(device, { label: `attn-prefill-tiled-${dtype}`, code, entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
+      const br = tiledRows(c);
+      const pipeline = await getPipeline(device, { label: `attn-prefill-${c.kernel}-${dtype}`, code: code[c.kernel], entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
       const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
       const tiles = Math.ceil(s.n / br);
       candidates.push({
-        config: { rows_per_workgroup: br, workgroup: c.wg },
+        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg },
         encode(pass) {
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bind);

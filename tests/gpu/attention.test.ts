@@ -10,6 +10,7 @@ import {
   splitCandidates,
   tiledConfigsFor,
   tiledInstance,
+  tiledRows,
   type DecodeShape,
 } from '../../src/kernels/attention';
 import { attentionTolerance } from '../../src/kernels/attention';
@@ -73,12 +74,16 @@ describe('attention on a real WebGPU implementation', () => {
   it('tiled prefill verifies in every workgroup configuration the GPU autotune may pick', async () => {
     const ctx = await testGpu();
     for (const [dtype, shape, expected] of [
-      ['f32', { h: 2, kv: 1, d: 32, n: 70 }, 4],
-      ['f16', { h: 2, kv: 2, d: 128, n: 41 }, 2],
+      ['f32', { h: 2, kv: 1, d: 32, n: 70 }, 7],
+      ['f16', { h: 2, kv: 2, d: 128, n: 41 }, 5],
     ] as const) {
+      // SwiftShader has subgroups: the 3 Q-in-registers configurations, then the staged ones that fit.
       const configs = tiledConfigsFor(ctx, shape.d);
       expect(configs.length).toBe(expected);
-      for (const c of configs) {
+      expect(configs.slice(0, 3).every((c) => c.kernel === 'qreg')).toBe(true);
+      // Every configuration at the small f32 shape; at d = 128 (f16) the qreg ones (the staged kernel's
+      // d = 128 path runs in the test preset), keeping this file fast on a 2-core CI machine.
+      for (const c of dtype === 'f32' ? configs : configs.filter((x) => x.kernel === 'qreg')) {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(8), [c]);
         const enc = ctx.device.createCommandEncoder();
         const pass = enc.beginComputePass();
@@ -87,8 +92,8 @@ describe('attention on a real WebGPU implementation', () => {
         ctx.device.queue.submit([enc.finish()]);
         const all = Array.from({ length: inst.outputCount }, (_, i) => i);
         const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
-        expect(v.passed, `${dtype} d=${shape.d} wg=${c.wg} rpt=${c.rpt}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ workgroup: c.wg, rows_per_workgroup: (c.wg / 8) * c.rpt });
+        expect(v.passed, `${dtype} d=${shape.d} ${c.kernel} wg=${c.wg} rpt=${c.rpt}: max abs ${v.max_abs_err}`).toBe(true);
+        expect(inst.config).toMatchObject({ kernel: c.kernel, workgroup: c.wg, rows_per_workgroup: tiledRows(c) });
         inst.destroy();
       }
     }
@@ -101,7 +106,8 @@ describe('attention on a real WebGPU implementation', () => {
     const configs = splitCandidates(64, false);
     expect(configs).toContainEqual({ chunk: 512, ku: 4 });
     for (const dtype of ['f16', 'f32'] as const) {
-      for (const c of dtype === 'f16' ? configs : configs.filter((x) => x.ku === 4)) {
+      // Chunks 64 and 512 with 2 and 4 keys per lane (the other chunks differ only in the CHUNK constant).
+      for (const c of configs.filter((x) => (dtype === 'f16' ? x.chunk === 64 || x.chunk === 512 : x.chunk === 512 && x.ku === 4))) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
         const enc = ctx.device.createCommandEncoder();
         const pass = enc.beginComputePass();

@@ -10,6 +10,8 @@ import {
   prefillTiledF32Spec,
   prefillNaiveF32Spec,
   decodeSplitF16Spec,
+  qregSharedBytes,
+  tiledRows,
   tiledSharedBytes,
   TILED_CONFIGS,
   type DecodeShape,
@@ -141,10 +143,16 @@ describe('attention formulas', () => {
     expect(tiledSharedBytes(128, 32)).toBeLessThanOrEqual(32768);
     expect(tiledSharedBytes(64, 64)).toBeLessThanOrEqual(32768);
     for (const c of TILED_CONFIGS) {
-      expect(c.rpt).toBeLessThanOrEqual(4);
+      expect(c.rpt).toBeLessThanOrEqual(c.kernel === 'qreg' ? 2 : 4);
       expect(256 % c.wg).toBe(0);
-      expect((c.wg / 8) * c.rpt).toBeGreaterThanOrEqual(32);
+      expect(tiledRows(c)).toBeGreaterThanOrEqual(32);
     }
+    // Q in registers: workgroup memory holds only a 32-key K and V block, 32 KB at d = 128 in f32,
+    // and the next block's quads per invocation (2·32·d/4 / wg) fit the kernel's 16-quad prefetch.
+    expect(qregSharedBytes(128)).toBe(32768);
+    for (const c of TILED_CONFIGS.filter((x) => x.kernel === 'qreg')) expect((2 * 32 * 32) / c.wg).toBeLessThanOrEqual(16);
+    expect(tiledRows({ kernel: 'qreg', wg: 128, rpt: 2 })).toBe(64);
+    expect(tiledRows({ kernel: 'staged', wg: 256, rpt: 2 })).toBe(64);
   });
 
   it('tolerances: f16 looser than f32 by its output rounding', () => {
