@@ -13,10 +13,12 @@
 import naiveWgsl from '../../shaders/gemm/naive.wgsl?raw';
 import tiledWgsl from '../../shaders/gemm/tiled.wgsl?raw';
 import regblockWgsl from '../../shaders/gemm/regblock.wgsl?raw';
+import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
 import regblockF16Wgsl from '../../shaders/gemm/regblock-f16.wgsl?raw';
 import regblockHfmaWgsl from '../../shaders/gemm/regblock-hfma.wgsl?raw';
 import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
 import subgroupMatrixVecWgsl from '../../shaders/gemm/subgroup-matrix-vec.wgsl?raw';
+import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { SkipCase, errorMessage } from '../gpu/errors';
@@ -154,6 +156,25 @@ export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMat
   return { label, constants: { BM: bm, BN: bn, BK: bk, WARP_TX: warpTx, PREFETCH: prefetch ? 1 : 0 }, bm, bn, invocations, sharedBytes, stagedK: bk };
 }
 
+/**
+ * Configurations of regblock-kc.wgsl (C = A·Wᵀ only): 128×128 blocks of 8×8 micro-tiles with
+ * K-contiguous staging; BK-deep tiles double-buffered with register prefetch, or single-buffered.
+ */
+export function regblockKcConfig(bk: number, prefetch: boolean): GemmConfig {
+  const rows = 128 + 128;
+  return {
+    label: `kc-128x128x${bk}${prefetch ? '' : '/np'}`,
+    constants: { BK: bk, PREFETCH: prefetch ? 1 : 0 },
+    bm: 128,
+    bn: 128,
+    invocations: 256,
+    // Rows of BK floats padded by one vec4.
+    sharedBytes: (prefetch ? 2 : 1) * rows * (bk + 4) * 4,
+    code: regblockKcWgsl,
+    stagedK: bk,
+  };
+}
+
 /** How the tensor-core kernel stages its tiles: in f16 or in vec4<f16> workgroup arrays. */
 export type SubgroupMatrixFeed = 'staged' | 'vec';
 
@@ -177,6 +198,36 @@ export function subgroupMatrixConfig(feed: SubgroupMatrixFeed, sgM: number, sgN:
     invocations: 32 * sgM * sgN,
     sharedBytes: 2 * (bm + bn) * (bk + 8) * 2,
     ...(feed === 'vec' ? { code: subgroupMatrixVecWgsl } : {}),
+    stagedK: bk,
+  };
+}
+
+/** Options of a subgroup-matrix-pipe configuration beyond its shape. */
+export interface PipeOptions {
+  /** Workgroup buffers: 2 (one barrier per tile) or 1 (two barriers, half the workgroup memory). */
+  stages?: 1 | 2;
+  /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
+  pad?: 0 | 8 | 16;
+}
+
+/**
+ * Configurations of subgroup-matrix-pipe.wgsl: SG_M×SG_N subgroups of 32, each an FM×FN grid of
+ * 16×16 result matrices, so the block is (16·FM·SG_M)×(16·FN·SG_N).
+ */
+export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
+  const stages = opts.stages ?? 2;
+  const pad = opts.pad ?? 8;
+  const bm = 16 * fm * sgM;
+  const bn = 16 * fn * sgN;
+  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 1 ? '/s1' : ''}${pad === 8 ? '' : `/p${pad}`}`;
+  return {
+    label,
+    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad },
+    bm,
+    bn,
+    invocations: 32 * sgM * sgN,
+    sharedBytes: stages * (bm + bn) * (bk + pad) * 2,
+    code: subgroupMatrixPipeWgsl,
     stagedK: bk,
   };
 }
@@ -207,6 +258,17 @@ export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
 ];
+/**
+ * C = A·Wᵀ adds the K-contiguous staging kernel (coalesced loads of W, untransposed stores), which
+ * the A·B form cannot use.
+ */
+export const REGBLOCK_F32_NT_CONFIGS: readonly GemmConfig[] = [
+  ...REGBLOCK_F32_CONFIGS,
+  regblockKcConfig(8, true),
+  regblockKcConfig(16, true),
+  regblockKcConfig(16, false),
+  regblockKcConfig(32, false),
+];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'f32'),
   regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
@@ -235,6 +297,23 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixConfig('vec', 4, 2, 32),
   subgroupMatrixConfig('vec', 2, 4, 16, 64),
   subgroupMatrixConfig('vec', 4, 2, 16, 64),
+  // The general kernel: the previous winner's shape first (the control), then blocks of 4 subgroups
+  // (several workgroups per SM, so one workgroup's barrier wait is covered by another's multiplies),
+  // deeper single-buffered tiles (more bytes in flight per barrier), 64×32 pieces, small blocks for
+  // short prompts, and the same 128×128×32 block with unpadded and 32-byte-padded rows (what the
+  // matrix loads' bank conflicts cost).
+  subgroupMatrixPipeConfig(4, 2, 4, 4, 16),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 64, { stages: 1 }),
+  subgroupMatrixPipeConfig(4, 2, 4, 4, 32, { stages: 1 }),
+  subgroupMatrixPipeConfig(2, 4, 4, 4, 32, { stages: 1 }),
+  subgroupMatrixPipeConfig(2, 4, 4, 2, 32),
+  subgroupMatrixPipeConfig(2, 2, 2, 4, 32),
+  subgroupMatrixPipeConfig(2, 2, 2, 2, 32),
+  subgroupMatrixPipeConfig(2, 1, 4, 4, 32),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { pad: 0 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { pad: 16 }),
 ];
 
 /** The subgroup-matrix configuration the tensor-core kernel is written for. */
@@ -274,10 +353,17 @@ function tuneBatch(flops: number): number {
 
 /**
  * Candidates tried on a software adapter, one per code path: the first, the first with another
- * subgroup arrangement, the first single-buffered, and the last (the smallest block).
+ * subgroup arrangement, the first single-buffered, the smallest block, and the first and
+ * the first single-buffered of every other kernel among the candidates.
  */
 export function softwareSubset(configs: readonly GemmConfig[]): GemmConfig[] {
-  const picks = [configs[0], configs.find((c) => (c.constants.WARP_TX ?? 16) !== 16), configs.find((c) => c.constants.PREFETCH === 0), configs[configs.length - 1]];
+  const smallest = configs.reduce<GemmConfig | undefined>((best, c) => (best === undefined || c.bm * c.bn < best.bm * best.bn ? c : best), undefined);
+  const picks = [configs[0], configs.find((c) => (c.constants.WARP_TX ?? 16) !== 16), configs.find((c) => c.constants.PREFETCH === 0), smallest];
+  const first = configs[0];
+  for (const code of new Set(configs.map((c) => c.code).filter((x): x is string => x !== undefined && x !== first?.code))) {
+    const same = configs.filter((c) => c.code === code);
+    picks.push(same[0], same.find((c) => c.constants.PREFETCH === 0));
+  }
   return [...new Set(picks.filter((c): c is GemmConfig => c !== undefined))];
 }
 
@@ -444,7 +530,7 @@ function variants(): GemmVariant[] {
         layout,
         code: regblockWgsl,
         requires: [],
-        configs: REGBLOCK_F32_CONFIGS,
+        configs: layout === 'nt' ? REGBLOCK_F32_NT_CONFIGS : REGBLOCK_F32_CONFIGS,
         description: `${what}, f32, 8×8 register micro-tiles, double-buffered vec4 tiles, autotuned block`,
       },
     );

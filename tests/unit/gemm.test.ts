@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   REGBLOCK_F16_CONFIGS,
   REGBLOCK_F32_CONFIGS,
+  REGBLOCK_F32_NT_CONFIGS,
   REGBLOCK_HFMA_CONFIGS,
   SUBGROUP_MATRIX_CONFIGS,
   gemmBufferBytes,
@@ -83,7 +84,7 @@ describe('gemm tolerance', () => {
 describe('gemm configurations', () => {
   const SHARED = 49152; // the H100's maxComputeWorkgroupStorageSize under Dawn
   it('stage whole 16-byte vectors per invocation and fit workgroup memory and size limits', () => {
-    for (const c of REGBLOCK_F32_CONFIGS) {
+    for (const c of REGBLOCK_F32_NT_CONFIGS) {
       const bk = c.stagedK;
       expect(loadsFit(c.bm * bk, 4, c.invocations, 4), c.label).toBe(true);
       expect(loadsFit(c.bn * bk, 4, c.invocations, 4), c.label).toBe(true);
@@ -102,7 +103,8 @@ describe('gemm configurations', () => {
       // C is padded to 256×256 blocks for this kernel, so whole blocks are stored in bounds.
       expect(256 % c.bm + 256 % c.bn, c.label).toBe(0);
     }
-    for (const c of [...REGBLOCK_F32_CONFIGS, ...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS, ...SUBGROUP_MATRIX_CONFIGS]) {
+    expect(REGBLOCK_F32_NT_CONFIGS).toEqual(expect.arrayContaining([...REGBLOCK_F32_CONFIGS]));
+    for (const c of [...REGBLOCK_F32_NT_CONFIGS, ...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS, ...SUBGROUP_MATRIX_CONFIGS]) {
       expect(c.sharedBytes, c.label).toBeLessThanOrEqual(SHARED);
       expect(c.invocations, c.label).toBeLessThanOrEqual(1024);
     }
