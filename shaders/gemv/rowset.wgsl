@@ -1,18 +1,19 @@
 // Row-set GEMV: one workgroup per set of ROWS consecutive rows; all WG invocations stride over K
 // together, so a workgroup reads each of its rows as one contiguous stream and X once per row set.
 //
-// Lanes take "pieces": the smallest run of weight words whose elements are whole X vec4s.
-//   f32, f16   — a piece is one 16-byte unit (vec4<u32>): 4 / 8 elements = 1 / 2 X vec4.
-//   int8, int4 — a piece is one u32 word: 4 / 8 elements = 1 / 2 X vec4. Word c of unit u holds
-//                elements 16u+4c..+3 (int8) or 32u+8c..+7 (int4: low nibbles 8c..8c+3, high 8c+4..8c+7
-//                of the block, formats.wgsl), so piece p covers elements [4·xpp·p, 4·xpp·(p+1)).
+// Lanes take "pieces": PW consecutive u32 words of a 16-byte unit, whose elements are whole X vec4s.
+//   f32, f16   — a piece is always one unit (PW = 4): 4 / 8 elements = 1 / 2 X vec4.
+//   int8, int4 — PW = 1, 2 or 4 words: word c of unit u holds elements 16u+4c..+3 (int8) or
+//                32u+8c..+7 (int4: low nibbles 8c..8c+3, high 8c+4..8c+7 of the block, formats.wgsl),
+//                so piece p covers elements [4·xpp·p, 4·xpp·(p+1)) with xpp = PW (int8), 2·PW (int4).
 // Consecutive invocations take consecutive pieces, so one load instruction of a 32-lane subgroup reads
-// 128 contiguous bytes of int8/int4 weights (512 of f32/f16) per row, and the X vec4 its lanes read are
-// contiguous (int8) or at a 32-byte stride (int4, f16). The `subgroup` kernel gives each lane a whole
-// unit instead: for int4 that is 128 B of X per lane at a 128-byte lane stride, 32 L1 lines per X
-// load, which bounded it well below DRAM speed. Each X vec4 serves the ROWS rows of the set.
-// UNROLL pieces per lane are loaded before any is used, to keep ROWS × UNROLL loads in flight per
-// lane (int4 words are only 4 B each).
+// 32·4·PW contiguous bytes per row, and its lanes' X vec4 lie at a 16·xpp-byte stride. The trade:
+// small pieces make X loads contiguous (int8 PW = 1) or nearly (int4 PW = 1: 32 B stride), where a
+// whole int4 unit per lane (PW = 4, the `subgroup` kernel's pattern) reads 128 B of X per lane at a
+// 128-byte lane stride, 32 L1 lines per X load; large pieces take fewer load, address and int4
+// block-scale instructions per weight (one scale per piece: a piece lies inside one block).
+// Each X vec4 serves the ROWS rows of the set. UNROLL pieces per lane are loaded before any is used,
+// to keep ROWS × UNROLL loads in flight per lane (an int4 word is only 4 B).
 // Sums: subgroupAdd within each subgroup, then the subgroups' sums are added in workgroup memory.
 // The subgroup size comes from the subgroup_size builtin; WebGPU subgroups have 4 to 128 lanes, so a
 // workgroup has at most WG / 4 of them. Shared code (bindings, sub_step, put_row) is in accumulate.wgsl.
@@ -23,30 +24,42 @@ diagnostic(off, subgroup_uniformity);
 
 override WG: u32 = 256u;
 override UNROLL: u32 = 1u;  // pieces per lane loaded together: 1, 2 or 4
+override PW: u32 = 4u;      // u32 words per piece for int8/int4: 1, 2 or 4 (f32 and f16 use 4)
 
 // Subgroup sums: red[8 * subgroup + 2r + h] = row r, batch columns 4h..4h+3 (8 slots × WG / 4 subgroups).
 var<workgroup> red: array<vec4<f32>, 2u * WG>;
 
-/** Pieces per 16-byte unit: 1 (f32, f16) or 4 (int8, int4: one per word). */
-fn ppu() -> u32 {
-  return select(1u, 4u, FORMAT >= 2u);
+/** Words per piece: PW for int8/int4, the whole unit for f32 and f16. */
+fn words() -> u32 {
+  return select(4u, PW, FORMAT >= 2u);
 }
 
-/** X vec4s per piece: 1 (f32, int8) or 2 (f16, int4). */
+/** Pieces per 16-byte unit: 4 / words(). */
+fn ppu() -> u32 {
+  return 4u / words();
+}
+
+/** X vec4s per piece: subs() / ppu() (1 to 8). */
 fn xpp() -> u32 {
   return subs() / ppu();
 }
 
-/** One piece of ROWS rows: q[r] = row r's words (only .x for int8/int4), d = int4 block scales. */
+/** One piece of ROWS rows: q[r] = row r's words (the first words() components), d = int4 block scales. */
 struct Piece {
   q: array<vec4<u32>, 4>,
   d: vec4<f32>,
 }
 
-/** Piece c (of ppu()) of unit i: the whole unit, or its word c in .x (decode(·, s < 2) reads only .x). */
+/**
+ * Piece c (of ppu()) of unit i, its words first: decode(·, s) for s < xpp() reads only those
+ * (sub-vector s lies in word s for int8 and s / 2 for int4).
+ */
 fn piece_words(i: u32, c: u32) -> vec4<u32> {
-  if (FORMAT >= 2u) {
+  if (words() == 1u) {
     return vec4<u32>(w[i][c], 0u, 0u, 0u);
+  }
+  if (words() == 2u) {
+    return vec4<u32>(w[i][2u * c], w[i][2u * c + 1u], 0u, 0u);
   }
   return w[i];
 }
@@ -88,6 +101,16 @@ fn add_piece(pe: Piece, pc: u32, b0: u32) {
   sub_step(0u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
   if (xpp() > 1u) {
     sub_step(1u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+  }
+  if (xpp() > 2u) {
+    sub_step(2u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+    sub_step(3u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+  }
+  if (xpp() > 4u) {
+    sub_step(4u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+    sub_step(5u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+    sub_step(6u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
+    sub_step(7u, b0, xi, pe.q[0], pe.q[1], pe.q[2], pe.q[3]);
   }
   if (FORMAT == 3u) {
     scale_block(pe.d);

@@ -25,9 +25,10 @@
  *   splitk          — the subgroup kernel over K chunks into partials, plus a reduce pass: more
  *                     parallelism for few-row, long-K shapes.
  *   subgroup-native — the subgroup kernel with f16 weights widened through the f16 type (shader-f16).
- *   rowset          — one workgroup per ROWS rows, all its lanes over K; int8/int4 lanes take single
- *                     u32 words ("pieces", rowsetPiece) so a subgroup's X loads are contiguous, where
- *                     the subgroup kernel's 16-byte int4 units put them at a 128-byte lane stride.
+ *   rowset          — one workgroup per ROWS rows, all its lanes over K; int8/int4 lanes take pieces of
+ *                     1, 2 or 4 u32 words (rowsetPiece; autotuned), so a subgroup's X loads can be
+ *                     contiguous, where the subgroup kernel's 16-byte int4 units put them at a 128-byte
+ *                     lane stride.
  *
  * Bandwidth honesty: one execution reads N·K weights (+ scales) that must come from DRAM, but a 64 MiB
  * matrix read back-to-back partly stays in the H100's 50 MB L2. An instance therefore holds enough
@@ -204,23 +205,31 @@ export interface GemvConfig {
   bt: number;
   /** Pieces each lane loads before using any (rowset: 1, 2 or 4; 1 elsewhere). */
   unroll: number;
+  /** u32 words per lane piece (rowset int8/int4: 1, 2 or 4; 4 = a whole unit, as everywhere else). */
+  pw: number;
+}
+
+/** u32 words of a rowset lane piece: `pw` (1, 2 or 4) for int8/int4, a whole unit (4) for f32 and f16. */
+export function rowsetWords(format: GemvFormat, pw: number): number {
+  return format === 'int8' || format === 'int4' ? pw : 4;
 }
 
 /**
  * The run of one weight row that rowset lane-piece `pc` reads (mirror of load_piece/add_piece in
  * shaders/gemv/rowset.wgsl): 16-byte unit `unit`, u32 words [word, word + words) of that unit, and
- * X vec4s [xVec, xVec + xVecs) of the row's X. f32/f16 pieces are whole units; int8/int4 pieces are
- * one word, so that consecutive lanes read consecutive words and contiguous X.
+ * X vec4s [xVec, xVec + xVecs) of the row's X. Consecutive pieces are consecutive words, so
+ * consecutive lanes read consecutive words; smaller pieces put their X closer together.
  */
-export function rowsetPiece(format: GemvFormat, pc: number): { unit: number; word: number; words: number; xVec: number; xVecs: number } {
-  const perUnit = format === 'int8' || format === 'int4' ? 4 : 1;
+export function rowsetPiece(format: GemvFormat, pc: number, pw: number): { unit: number; word: number; words: number; xVec: number; xVecs: number } {
+  const words = rowsetWords(format, pw);
+  const perUnit = 4 / words;
   const xVecs = elementsPerUnit(format) / 4 / perUnit;
-  return { unit: Math.floor(pc / perUnit), word: (pc % perUnit) * (4 / perUnit), words: 4 / perUnit, xVec: pc * xVecs, xVecs };
+  return { unit: Math.floor(pc / perUnit), word: (pc % perUnit) * words, words, xVec: pc * xVecs, xVecs };
 }
 
 /** Pieces in one weight row of `units` 16-byte units (the rowset kernel's K loop). */
-export function rowsetPieces(format: GemvFormat, units: number): number {
-  return units * (format === 'int8' || format === 'int4' ? 4 : 1);
+export function rowsetPieces(format: GemvFormat, units: number, pw: number): number {
+  return (units * 4) / rowsetWords(format, pw);
 }
 
 /**
@@ -245,30 +254,36 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
   const bt = batchTile(s.b);
   switch (variant) {
     case 'naive':
-      return [{ wg: 64, rows: 1, bt, unroll: 1 }];
+      return [{ wg: 64, rows: 1, bt, unroll: 1, pw: 4 }];
     case 'row':
       // Fewer invocations than units per row leaves none idle on short int4 rows (128 units at K = 4096).
-      return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt, unroll: 1 }];
+      return [{ wg: units >= 512 ? 256 : units >= 128 ? 128 : 64, rows: 1, bt, unroll: 1, pw: 4 }];
     case 'subgroup':
     case 'subgroup-native':
       // More rows per subgroup = more loads in flight per lane but fewer subgroups, and each X load
       // serves more rows: int4 reads 8 vec4 of X (128 B) per 16 B of weights, so at ROWS = 1 the L1
       // traffic of X, not DRAM, may bound it. Workgroups of 128 or 256 (4 or 8 subgroups of 32)
       // change how many row sets an SM holds.
-      return [128, 256].flatMap((wg) => [1, 2, 4].map((rows) => ({ wg, rows, bt, unroll: 1 })));
+      return [128, 256].flatMap((wg) => [1, 2, 4].map((rows) => ({ wg, rows, bt, unroll: 1, pw: 4 })));
     case 'splitk':
-      return [1, 2].map((rows) => ({ wg: 256, rows, bt, unroll: 1 }));
+      return [1, 2].map((rows) => ({ wg: 256, rows, bt, unroll: 1, pw: 4 }));
     case 'rowset': {
       // Rows per set trade X reuse (each X vec4 serves ROWS rows) against workgroups (N / ROWS; at
       // 4096 rows and ROWS = 4 that is 1024, about one wave). UNROLL × ROWS loads are in flight per
-      // lane: an int4 piece is 4 B, so ROWS = 4 × UNROLL = 4 matches the 64 B of the subgroup kernel.
-      // UNROLL u is only offered where every lane has at least u pieces (else its loop never runs),
-      // and workgroups of 128 or 256 only where a row has that many pieces (else lanes idle: 64).
-      const pieces = rowsetPieces(format, units);
-      const sizes = [128, 256].filter((wg) => pieces >= wg);
-      return (sizes.length > 0 ? sizes : [64]).flatMap((wg) =>
-        [1, 2, 4].flatMap((rows) => [1, 2, 4].filter((unroll) => unroll === 1 || pieces >= unroll * wg).map((unroll) => ({ wg, rows, bt, unroll }))),
-      );
+      // lane. For int8/int4 the piece size PW trades X contiguity (1 word) against instructions per
+      // weight (4 words: one load and one int4 scale per 32 weights): all three are tried, with the
+      // (ROWS, UNROLL) pairs that keep ≥ 8 words in flight; ROWS = 1 lost to 2 and 4 in every int case
+      // on the H100. f32 and f16 pieces are whole units.
+      // A candidate needs UNROLL pieces for every lane of a workgroup of 128 or 256 (else its unrolled
+      // loop never runs, or lanes idle). Rows too short for any (K < 128 weights of f32, 512 of int4;
+      // no model layer) get one configuration: workgroups of 64, 2 rows, the smallest piece.
+      const int = format === 'int8' || format === 'int4';
+      const shapes: (readonly [number, number, number])[] = int
+        ? [[1, 2, 2], [1, 2, 4], [1, 4, 1], [1, 4, 2], [1, 4, 4], [2, 2, 2], [2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 4, 1], [4, 4, 2]]
+        : [1, 2, 4].flatMap((rows) => [1, 2, 4].map((unroll) => [4, rows, unroll] as const));
+      const all = [128, 256].flatMap((wg) => shapes.map(([pw, rows, unroll]) => ({ wg, rows, bt, unroll, pw })));
+      const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
+      return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4 }];
     }
   }
 }
@@ -353,7 +368,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
     if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations; this device allows ${maxWg}`);
     const candidates: Candidate<Record<string, string | number>>[] = [];
     for (const cfg of configs) {
-      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format], ...(variant === 'rowset' ? { UNROLL: cfg.unroll } : {}) };
+      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format], ...(variant === 'rowset' ? { UNROLL: cfg.unroll, PW: cfg.pw } : {}) };
       const pipeline = await getPipeline(device, { label: `gemv-${variant}-${format}`, code, entryPoint: 'main', constants });
       const sets = Math.ceil(s.n / cfg.rows);
       let grid: [number, number];
@@ -391,7 +406,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
         config: {
           workgroup: cfg.wg,
           ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
-          ...(variant === 'rowset' ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll } : {}),
+          ...(variant === 'rowset' ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll, piece_words: rowsetWords(format, cfg.pw) } : {}),
           batch_tile: cfg.bt,
           ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
           weight_copies: copies,

@@ -54,16 +54,27 @@ describe('gemv on a real WebGPU implementation', () => {
     expect(doc.results.find((r) => r.variant === 'row')?.config?.workgroup).toBe(32);
   });
 
-  it('rowset is correct for every ROWS × UNROLL, with unrolled and remainder K loops, in every format', async () => {
+  it('rowset is correct for every ROWS, UNROLL and piece size, with unrolled and remainder K loops, in every format', async () => {
     const ctx = await testGpu();
     if (!ctx.features.has('subgroups')) return;
-    const cases = [];
-    // Workgroups of 32 (8 subgroups of 4 on SwiftShader, several per workgroup as on real GPUs). int4
-    // K = 1100 is 35 blocks = 140 word pieces: 4 per lane in the UNROLL = 4 loop, then 12 single ones.
-    for (const rows of [1, 2, 4]) for (const unroll of [1, 2, 4]) cases.push(makeCase(gemvSpec('rowset', 'int4', { rows, unroll, wg: 32 }), { n: 7, k: 1100, b: 1 }));
-    // Batch tiles of 4 and 8 (B = 11: a partial last tile) and the unit-piece formats.
-    cases.push(makeCase(gemvSpec('rowset', 'int8', { rows: 4, unroll: 2, wg: 32 }), { n: 6, k: 1250, b: 11 }));
-    cases.push(makeCase(gemvSpec('rowset', 'int4', { rows: 2, unroll: 4, wg: 32 }), { n: 5, k: 1100, b: 3 }));
+    // [piece words, rows, unroll, workgroup]. Workgroups of 16-32 are 4-8 subgroups of 4 on
+    // SwiftShader (several per workgroup, as on real GPUs). int4 K = 2300 is 72 blocks = 288 / 144 / 72
+    // pieces of 1 / 2 / 4 words: the UNROLL = 4 loop runs, then the single-piece remainder.
+    const int4: readonly (readonly [number, number, number, number])[] = [
+      [1, 1, 1, 32],
+      [1, 2, 2, 32],
+      [1, 4, 4, 32],
+      [2, 4, 1, 32],
+      [2, 2, 2, 32],
+      [4, 2, 1, 32],
+      [4, 4, 2, 32],
+      [4, 1, 4, 16],
+    ];
+    const cases = int4.map(([pw, rows, unroll, wg]) => makeCase(gemvSpec('rowset', 'int4', { pw, rows, unroll, wg }), { n: 7, k: 2300, b: 1 }));
+    // Batch tiles of 4 and 8 (B = 11: a partial last tile), int8 pieces, and the unit-piece formats.
+    cases.push(makeCase(gemvSpec('rowset', 'int8', { pw: 2, rows: 4, unroll: 2, wg: 32 }), { n: 6, k: 1250, b: 11 }));
+    cases.push(makeCase(gemvSpec('rowset', 'int8', { pw: 1, rows: 2, unroll: 4, wg: 32 }), { n: 5, k: 1250, b: 1 }));
+    cases.push(makeCase(gemvSpec('rowset', 'int4', { pw: 1, rows: 2, unroll: 4, wg: 32 }), { n: 5, k: 1100, b: 3 }));
     cases.push(makeCase(gemvSpec('rowset', 'f16', { rows: 4, unroll: 4, wg: 32 }), { n: 5, k: 1100, b: 2 }));
     cases.push(makeCase(gemvSpec('rowset', 'f32', { rows: 2, unroll: 2, wg: 32 }), { n: 9, k: 301, b: 1 }));
     const doc = await runSuite(ctx, cases, { ...TEST_RUN, trials: 1, warmup: 0, maxBatch: 1 });
@@ -71,7 +82,8 @@ describe('gemv on a real WebGPU implementation', () => {
       expect(r.status, `${r.id} ${JSON.stringify(r.config)}: ${r.reason ?? ''}`).toBe('ok');
       expect(r.verification?.checked).toBe(r.verification?.total);
     }
-    expect(doc.results.map((r) => `${r.config?.rows_per_workgroup}x${r.config?.unroll}`)).toEqual(['1x1', '1x2', '1x4', '2x1', '2x2', '2x4', '4x1', '4x2', '4x4', '4x2', '2x4', '4x4', '2x2']);
+    const ran = doc.results.map((r) => `${r.config?.piece_words}/${r.config?.rows_per_workgroup}/${r.config?.unroll}`);
+    expect(ran).toEqual([...int4.map(([pw, rows, unroll]) => `${pw}/${rows}/${unroll}`), '2/4/2', '1/2/4', '1/2/4', '4/4/4', '4/2/2']);
   });
 
   it('rotates identical weight copies: the second execution (copy 1) gives the same verified output', async () => {

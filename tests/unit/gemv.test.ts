@@ -37,16 +37,31 @@ function asF32(bits: number): number {
   return v.getFloat32(0, true);
 }
 
+/** f32 rounding of a double (each WGSL f32 operation rounds once). */
+const f32 = Math.fround;
+
 /**
  * Port of decode() in shaders/gemv/formats.wgsl for the integer formats (magic-number conversion
- * included), before scales: elements 4s..4s+3 of a unit of four u32 words.
+ * included, every f32 operation rounded as on the GPU), before scales: elements 4s..4s+3 of a unit
+ * of four u32 words.
  */
 function decodeLikeWgsl(format: 'int8' | 'int4', words: readonly number[], s: number): number[] {
   const MAGIC = 0x4b000000;
-  const bytes = (w: number): number[] => [0, 8, 16, 24].map((sh) => ((w >>> sh) & 0xff) | MAGIC);
-  if (format === 'int8') return bytes(((words[s] ?? 0) ^ 0x80808080) >>> 0).map((b) => asF32(b) - (2 ** 23 + 128));
-  const word = ((words[s >> 1] ?? 0) >>> (4 * (s & 1))) & 0x0f0f0f0f;
-  return bytes(word).map((b) => asF32(b) - (2 ** 23 + 8));
+  if (format === 'int8') {
+    // Bytes 0, 1 masked in place at bits 0, 8; bytes 2, 3 in the word shifted right by 16; fma(f, 2^-p, -(2^(23-p) + 128)).
+    const w = ((words[s] ?? 0) ^ 0x80808080) >>> 0;
+    const w16 = w >>> 16;
+    const bytes: readonly (readonly [number, number, number])[] = [[w, 0xff, 0], [w, 0xff00, 8], [w16, 0xff, 0], [w16, 0xff00, 8]];
+    return bytes.map(([v, mask, p]) => f32(asF32((v & mask) | MAGIC) * 2 ** -p - (2 ** (23 - p) + 128)));
+  }
+  // int4: nibble at bit p (masked in place, or in the word shifted right by 12), then fma(f, 2^-p, -(2^(23-p) + 8)).
+  const word = words[s >> 1] ?? 0;
+  const w12 = word >>> 12;
+  const lanes: readonly (readonly [number, number, number])[] =
+    (s & 1) === 0
+      ? [[word, 0xf, 0], [word, 0xf00, 8], [word, 0xf0000, 16], [w12, 0xf000, 12]]
+      : [[word, 0xf0, 4], [word, 0xf000, 12], [w12, 0xf00, 8], [w12, 0xf0000, 16]];
+  return lanes.map(([v, mask, p]) => f32(asF32((v & mask) | MAGIC) * 2 ** -p - (2 ** (23 - p) + 8)));
 }
 
 function weights(format: GemvFormat, n: number, k: number, seed = 7): GemvWeights {
@@ -128,25 +143,41 @@ describe('gemv layout and formulas', () => {
     }
   });
 
-  it('offers rowset unrolling only where every lane has that many pieces', () => {
-    // int4 8192 columns: 256 units = 1024 word pieces, 4 per lane at 256 invocations: every candidate.
-    const big = gemvConfigs('rowset', 'int4', { n: 8192, k: 8192, b: 1 }, 256);
-    expect(big.length).toBe(2 * 3 * 3);
-    // f32 4096 columns: 1024 unit pieces; 4 per lane at 256 invocations, 8 at 128.
+  it('offers rowset candidates only where every lane of the workgroup has UNROLL pieces', () => {
+    // int4 16384 columns: 512 units, so even 4-word pieces give 2 per lane at 256 invocations: all 11 shapes.
+    expect(gemvConfigs('rowset', 'int4', { n: 8192, k: 16384, b: 1 }, 512).length).toBe(2 * 11);
+    // f32 4096 columns: 1024 unit pieces; 4 per lane at 256 invocations: rows 1, 2, 4 × unroll 1, 2, 4.
     expect(gemvConfigs('rowset', 'f32', { n: 64, k: 4096, b: 1 }, 1024).length).toBe(18);
-    // 7 int4 units = 28 pieces: fewer than one per lane, so only UNROLL = 1, and one workgroup size.
-    const tiny = gemvConfigs('rowset', 'int4', { n: 37, k: 203, b: 1 }, 7);
-    expect(tiny).toEqual([1, 2, 4].map((rows) => ({ wg: 64, rows, bt: 1, unroll: 1 })));
-    for (const c of gemvConfigs('rowset', 'int8', { n: 4096, k: 4096, b: 1 }, 256)) expect(rowsetPieces('int8', 256)).toBeGreaterThanOrEqual(c.unroll * c.wg);
+    // int4 4096 columns (128 units): 4-word pieces are 128 per row, so not for 256 invocations.
+    const mid = gemvConfigs('rowset', 'int4', { n: 4096, k: 4096, b: 1 }, 128);
+    expect(mid.some((c) => c.pw === 4 && c.wg === 128)).toBe(true);
+    expect(mid.some((c) => c.pw === 4 && c.wg === 256)).toBe(false);
+    for (const c of mid) expect(rowsetPieces('int4', 128, c.pw)).toBeGreaterThanOrEqual(c.unroll * c.wg);
+    // 7 int4 units: fewer pieces than lanes: one small configuration, nothing to tune.
+    expect(gemvConfigs('rowset', 'int4', { n: 37, k: 203, b: 1 }, 7)).toEqual([{ wg: 64, rows: 2, bt: 1, unroll: 1, pw: 1 }]);
+    // f32 and f16 pieces are whole units.
+    for (const c of gemvConfigs('rowset', 'f16', { n: 64, k: 4096, b: 1 }, 512)) expect(c.pw).toBe(4);
   });
 });
 
 describe('gemv weight formats (CPU twin of formats.wgsl)', () => {
   it('turns bytes and nibbles into floats exactly with the 2^23 magic number', () => {
     for (let q = 0; q < 16; q++) expect(asF32(0x4b000000 | q) - (2 ** 23 + 8)).toBe(q - 8);
+    // int4 nibbles in place at bit p (p <= 19): 2^23 + m·2^p, scaled by 2^-p (exact) and offset exactly.
+    for (const p of [0, 4, 8, 12, 16, 19])
+      for (let q = 0; q < 16; q++) {
+        const f = asF32(0x4b000000 | (q << p));
+        expect(f).toBe(2 ** 23 + q * 2 ** p);
+        expect(f32(f * 2 ** -p)).toBe(f * 2 ** -p);
+        expect(f32(f * 2 ** -p - (2 ** (23 - p) + 8))).toBe(q - 8);
+      }
+    // At bit 20 the top bit of the nibble would land in the exponent: why the kernel shifts those down.
+    expect(asF32(0x4b000000 | (0xf << 20))).not.toBe(2 ** 23 + 15 * 2 ** 20);
     for (let b = 0; b < 256; b++) {
       const signed = b >= 128 ? b - 256 : b;
       expect(asF32(0x4b000000 | (b ^ 0x80)) - (2 ** 23 + 128)).toBe(signed);
+      // int8 byte 1 or 3 in place at bit 8.
+      expect(f32(asF32(0x4b000000 | ((b ^ 0x80) << 8)) * 2 ** -8 - (2 ** 15 + 128))).toBe(signed);
     }
   });
 
@@ -241,28 +272,33 @@ describe('rowset lane pieces', () => {
 
   it('tile each row once, consecutive pieces on consecutive words, each piece exactly its X vec4s', () => {
     for (const f of GEMV_FORMATS) {
-      const units = 5;
-      const count = rowsetPieces(f, units);
-      expect(count).toBe(f === 'int8' || f === 'int4' ? 20 : 5);
-      let nextWord = 0;
-      for (let pc = 0; pc < count; pc++) {
-        const p = rowsetPiece(f, pc);
-        const first = 4 * p.unit + p.word;
-        // Coalescing: piece pc starts where piece pc-1 ended (lane i+1 reads the words after lane i's).
-        expect(first).toBe(nextWord);
-        nextWord = first + p.words;
-        expect(p.word + p.words).toBeLessThanOrEqual(4);
-        // The elements of X vec4s [xVec, xVec + xVecs) are exactly the elements those words hold.
-        const elems = Array.from({ length: 4 * p.xVecs }, (_, i) => 4 * p.xVec + i);
-        for (const e of elems) expect(wordOf(f, e) - first).toBeGreaterThanOrEqual(0);
-        for (const e of elems) expect(wordOf(f, e) - first).toBeLessThan(p.words);
-        expect(elems.length).toBe((elementsPerUnit(f) / 4) * p.words);
+      for (const pw of [1, 2, 4]) {
+        const units = 5;
+        const count = rowsetPieces(f, units, pw);
+        expect(count).toBe(f === 'int8' || f === 'int4' ? 20 / pw : 5);
+        let nextWord = 0;
+        for (let pc = 0; pc < count; pc++) {
+          const p = rowsetPiece(f, pc, pw);
+          const first = 4 * p.unit + p.word;
+          // Coalescing: piece pc starts where piece pc-1 ended (lane i+1 reads the words after lane i's).
+          expect(first).toBe(nextWord);
+          nextWord = first + p.words;
+          expect(p.word + p.words).toBeLessThanOrEqual(4);
+          // The elements of X vec4s [xVec, xVec + xVecs) are exactly the elements those words hold.
+          const elems = Array.from({ length: 4 * p.xVecs }, (_, i) => 4 * p.xVec + i);
+          for (const e of elems) expect(wordOf(f, e) - first).toBeGreaterThanOrEqual(0);
+          for (const e of elems) expect(wordOf(f, e) - first).toBeLessThan(p.words);
+          expect(elems.length).toBe((elementsPerUnit(f) / 4) * p.words);
+        }
+        expect(nextWord).toBe(4 * units);
       }
-      expect(nextWord).toBe(4 * units);
     }
-    // int4 and int8 pieces are single words, so a 32-lane load reads 128 contiguous bytes.
-    expect(rowsetPiece('int4', 6)).toEqual({ unit: 1, word: 2, words: 1, xVec: 12, xVecs: 2 });
-    expect(rowsetPiece('int8', 6)).toEqual({ unit: 1, word: 2, words: 1, xVec: 6, xVecs: 1 });
+    // One-word int pieces: a 32-lane load reads 128 contiguous bytes, and int8 X is contiguous.
+    expect(rowsetPiece('int4', 6, 1)).toEqual({ unit: 1, word: 2, words: 1, xVec: 12, xVecs: 2 });
+    expect(rowsetPiece('int8', 6, 1)).toEqual({ unit: 1, word: 2, words: 1, xVec: 6, xVecs: 1 });
+    expect(rowsetPiece('int4', 3, 2)).toEqual({ unit: 1, word: 2, words: 2, xVec: 12, xVecs: 4 });
+    // f32 and f16 ignore the piece size: whole units.
+    expect(rowsetPiece('f16', 3, 1)).toEqual({ unit: 3, word: 0, words: 4, xVec: 6, xVecs: 2 });
   });
 });
 
