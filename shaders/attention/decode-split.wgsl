@@ -25,8 +25,9 @@ const KPS: u32 = WG / TG;
 // Wide vectors per lane and key at most (f32, d = 128), and subgroups per workgroup at most.
 const MAXKW: u32 = 8u;
 const MAXSG: u32 = WG / 4u;
-// V rows loaded ahead per invocation.
-const VU: u32 = 8u;
+// V rows loaded ahead per invocation (at most MAXVU): 8 or 16, autotuned.
+override VU: u32 = 8u;
+const MAXVU: u32 = 16u;
 const NEG: f32 = -1e30;
 
 override D4: u32 = HEAD_DIM / 4u;
@@ -187,7 +188,7 @@ fn main(
   var acc: array<vec4<f32>, 16>;
   var lsum: array<f32, MAXG>;
   for (var k0 = kl; k0 < cnt; k0 += VU * KL) {
-    var vr: array<Wide, VU>;
+    var vr: array<Wide, MAXVU>;
     for (var u = 0u; u < VU; u++) {
       let kk = k0 + u * KL;
       vr[u] = Wide();

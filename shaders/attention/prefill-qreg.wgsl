@@ -13,6 +13,10 @@ override HEAD_DIM: u32 = 128u;
 // Rows per invocation (1 or 2) and invocations per workgroup (128 or 256): BR = WG / 4 * RPT rows.
 override RPT: u32 = 2u;
 override WG: u32 = 128u;
+// Whether the next block's global loads are issued before the current block is computed (register
+// prefetch: 2 BC D4 / WG quads per invocation, 64 registers for f32 at WG = 128). Without it the
+// loads follow the first barrier of each block and other workgroups on the SM hide their latency.
+override PREFETCH: bool = true;
 
 const BC: u32 = 32u;
 const KB: u32 = 8u;
@@ -106,11 +110,17 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   }
 
   // Keys beyond the tile's last row are masked for every row: stop there. The next block's global
-  // loads are issued before the current block is computed, so their latency hides behind it.
+  // loads are issued before the current block is computed (PREFETCH), so their latency hides behind it.
   let kend = min(n, q0 + BR);
-  var pre = load_block(0u, t, kv_base, n);
+  var pre: array<Quad, MAXLU>;
+  if (PREFETCH) {
+    pre = load_block(0u, t, kv_base, n);
+  }
   for (var k0 = 0u; k0 < kend; k0 += BC) {
     workgroupBarrier();
+    if (!PREFETCH) {
+      pre = load_block(k0, t, kv_base, n);
+    }
     for (var u = 0u; u < LU; u++) {
       let e = t + u * WG;
       if (e < KV_LEN) {
@@ -119,7 +129,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         v_sh[e - KV_LEN] = unpack_quad(pre[u]);
       }
     }
-    if (k0 + BC < kend) {
+    if (PREFETCH && k0 + BC < kend) {
       pre = load_block(k0 + BC, t, kv_base, n);
     }
     workgroupBarrier();

@@ -208,15 +208,22 @@ export interface TiledConfig {
   kernel: 'qreg' | 'staged';
   wg: number;
   rpt: number;
+  /** qreg: the next K/V block is loaded into registers while the current one is computed. */
+  prefetch?: boolean;
 }
 
 /** Tiled prefill configurations, best first by expectation: Q in registers leaves workgroup memory to
  * whole 32-key K/V blocks (2 barriers per block instead of 16); 2 rows per invocation halve the
- * workgroup-memory reads per FMA. The staged kernel: 64 rows per workgroup amortize each stage. */
+ * workgroup-memory reads per FMA; 256 invocations halve the K/V loads per row. Register prefetch
+ * costs 2·32·d/4 / wg quads per invocation: on the H100 it won with f16 storage (packed, half the
+ * registers) and lost 2.2× with f32 at 128 invocations (23.1 vs 10.3 ms at N = 4096: spills), so
+ * both forms are timed. The staged kernel: 64 rows per workgroup amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
-  { kernel: 'qreg', wg: 128, rpt: 2 },
-  { kernel: 'qreg', wg: 256, rpt: 2 },
-  { kernel: 'qreg', wg: 256, rpt: 1 },
+  { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
+  { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
+  { kernel: 'qreg', wg: 128, rpt: 2, prefetch: false },
+  { kernel: 'qreg', wg: 256, rpt: 1, prefetch: false },
   { kernel: 'staged', wg: 128, rpt: 4 },
   { kernel: 'staged', wg: 256, rpt: 2 },
   { kernel: 'staged', wg: 128, rpt: 2 },
@@ -280,15 +287,16 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
-      const pipeline = await getPipeline(device, { label: `attn-prefill-${c.kernel}-${dtype}`, code: code[c.kernel], entryPoint: 'main', constants: { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg } });
+      const constants = { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg, ...(c.kernel === 'qreg' ? { PREFETCH: c.prefetch === true ? 1 : 0 } : {}) };
+      const pipeline = await getPipeline(device, { label: `attn-prefill-${c.kernel}-${dtype}`, code: code[c.kernel], entryPoint: 'main', constants });
       const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
       const tiles = Math.ceil(s.n / br);
       candidates.push({
-        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg },
+        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg, ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0 } : {}) },
         encode(pass) {
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bind);
@@ -448,12 +456,22 @@ export const SPLIT_CHUNKS = [64, 128, 256, 512] as const;
 /** Keys per lane in flight in the split-K score phase tried on GPUs (each q read serves them all). */
 export const SPLIT_KEYS_PER_LANE = [2, 4] as const;
 
-/** Split-K candidates (chunk, keys per lane): the heuristic chunk first, then every pairing whose
- * score step (32 keys per lane slot) does not overrun the chunk. */
-export function splitCandidates(first: number, software: boolean): { chunk: number; ku: number }[] {
-  if (software) return [{ chunk: first, ku: 2 }];
+/** A split-K configuration: keys per workgroup, keys per lane in the score phase, V rows per lane in flight. */
+export interface SplitConfig {
+  chunk: number;
+  ku: number;
+  vu: number;
+}
+
+/** Split-K candidates: the heuristic chunk first, then every (chunk, keys per lane) pairing whose score
+ * step (32 keys per lane slot) does not overrun the chunk, with 8 V rows in flight per lane, and 16
+ * with 4 keys per lane (the deepest loads in both phases: fewer memory round trips per workgroup). */
+export function splitCandidates(first: number, software: boolean): SplitConfig[] {
+  if (software) return [{ chunk: first, ku: 2, vu: 8 }];
   const chunks = [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
-  return chunks.flatMap((chunk) => SPLIT_KEYS_PER_LANE.filter((ku) => ku * 32 <= chunk).map((ku) => ({ chunk, ku })));
+  return chunks.flatMap((chunk) =>
+    SPLIT_KEYS_PER_LANE.filter((ku) => ku * 32 <= chunk).flatMap((ku): SplitConfig[] => (ku === 4 ? [{ chunk, ku, vu: 8 }, { chunk, ku, vu: 16 }] : [{ chunk, ku, vu: 8 }])),
+  );
 }
 
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
@@ -505,7 +523,7 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
  * A decode instance (naive or split-K, contiguous or paged); split-K is autotuned among `candidates`
  * (by default the heuristic chunk alone on software adapters, every (chunk, keys per lane) pairing on GPUs).
  */
-export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: S, o: DecodeSpecOptions, rng: Rng, candidates?: readonly { chunk: number; ku: number }[]): Promise<KernelInstance> {
+export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: S, o: DecodeSpecOptions, rng: Rng, candidates?: readonly SplitConfig[]): Promise<KernelInstance> {
   const { dtype, paged } = o;
   const split = o.variant === 'split';
   const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
@@ -551,10 +569,10 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
     // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
     const first = decodeChunk(s.l, rows);
     const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-    const tuned: Candidate<{ chunk: number; splits: number; keys_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
-    for (const { chunk, ku } of candidates ?? splitCandidates(first, ctx.info.software)) {
+    const tuned: Candidate<{ chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+    for (const { chunk, ku, vu } of candidates ?? splitCandidates(first, ctx.info.software)) {
       const splits = Math.ceil(s.l / chunk);
-      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, KU: ku } });
+      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, KU: ku, VU: vu } });
       const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
       const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
       const params = decodeParams(device, s, cache.page, splits);
@@ -563,7 +581,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
       const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
       tuned.push({
-        config: { chunk, splits, keys_per_lane: ku, heads_per_workgroup: gh, workgroups: splits * rows },
+        config: { chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: gh, workgroups: splits * rows },
         encode(pass) {
           pass.setPipeline(pSplit);
           pass.setBindGroup(0, bSplit);

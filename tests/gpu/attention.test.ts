@@ -12,6 +12,7 @@ import {
   tiledInstance,
   tiledRows,
   type DecodeShape,
+  type TiledConfig,
 } from '../../src/kernels/attention';
 import { attentionTolerance } from '../../src/kernels/attention';
 import { compare } from '../../src/suite/verify';
@@ -74,16 +75,18 @@ describe('attention on a real WebGPU implementation', () => {
   it('tiled prefill verifies in every workgroup configuration the GPU autotune may pick', async () => {
     const ctx = await testGpu();
     for (const [dtype, shape, expected] of [
-      ['f32', { h: 2, kv: 1, d: 32, n: 70 }, 7],
-      ['f16', { h: 2, kv: 2, d: 128, n: 41 }, 5],
+      ['f32', { h: 2, kv: 1, d: 32, n: 70 }, 9],
+      ['f16', { h: 2, kv: 2, d: 128, n: 41 }, 7],
     ] as const) {
-      // SwiftShader has subgroups: the 3 Q-in-registers configurations, then the staged ones that fit.
+      // SwiftShader has subgroups: the 5 Q-in-registers configurations, then the staged ones that fit.
       const configs = tiledConfigsFor(ctx, shape.d);
       expect(configs.length).toBe(expected);
-      expect(configs.slice(0, 3).every((c) => c.kernel === 'qreg')).toBe(true);
-      // Every configuration at the small f32 shape; at d = 128 (f16) the qreg ones (the staged kernel's
-      // d = 128 path runs in the test preset), keeping this file fast on a 2-core CI machine.
-      for (const c of dtype === 'f32' ? configs : configs.filter((x) => x.kernel === 'qreg')) {
+      expect(configs.slice(0, 5).every((c) => c.kernel === 'qreg')).toBe(true);
+      // Every configuration at the small f32 shape; at d = 128 (f16) qreg with and without prefetch at
+      // both workgroup sizes (the staged kernel's d = 128 path runs in the test preset), keeping this
+      // file fast on a 2-core CI machine.
+      const d128 = (x: TiledConfig): boolean => x.kernel === 'qreg' && (x.prefetch === true) === (x.wg === 256) && x.rpt === 2;
+      for (const c of dtype === 'f32' ? configs : configs.filter(d128)) {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(8), [c]);
         const enc = ctx.device.createCommandEncoder();
         const pass = enc.beginComputePass();
@@ -92,7 +95,7 @@ describe('attention on a real WebGPU implementation', () => {
         ctx.device.queue.submit([enc.finish()]);
         const all = Array.from({ length: inst.outputCount }, (_, i) => i);
         const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
-        expect(v.passed, `${dtype} d=${shape.d} ${c.kernel} wg=${c.wg} rpt=${c.rpt}: max abs ${v.max_abs_err}`).toBe(true);
+        expect(v.passed, `${dtype} d=${shape.d} ${c.kernel} wg=${c.wg} rpt=${c.rpt} prefetch=${String(c.prefetch)}: max abs ${v.max_abs_err}`).toBe(true);
         expect(inst.config).toMatchObject({ kernel: c.kernel, workgroup: c.wg, rows_per_workgroup: tiledRows(c) });
         inst.destroy();
       }
@@ -104,10 +107,11 @@ describe('attention on a real WebGPU implementation', () => {
     // GQA 4 (4 heads per workgroup), L not a multiple of any chunk; f16 and f32 (different Wide widths).
     const shape: DecodeShape = { h: 8, kv: 2, d: 128, l: 1100 };
     const configs = splitCandidates(64, false);
-    expect(configs).toContainEqual({ chunk: 512, ku: 4 });
+    expect(configs).toContainEqual({ chunk: 512, ku: 4, vu: 16 });
     for (const dtype of ['f16', 'f32'] as const) {
-      // Chunks 64 and 512 with 2 and 4 keys per lane (the other chunks differ only in the CHUNK constant).
-      for (const c of configs.filter((x) => (dtype === 'f16' ? x.chunk === 64 || x.chunk === 512 : x.chunk === 512 && x.ku === 4))) {
+      // Chunks 64 and 512 with 2 and 4 keys per lane, 8 and 16 V rows (the other chunks differ only in
+      // the CHUNK constant); f32 at the deepest configuration.
+      for (const c of configs.filter((x) => (dtype === 'f16' ? x.chunk === 64 || x.chunk === 512 : x.chunk === 512 && x.vu === 16))) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
         const enc = ctx.device.createCommandEncoder();
         const pass = enc.beginComputePass();
@@ -116,8 +120,8 @@ describe('attention on a real WebGPU implementation', () => {
         ctx.device.queue.submit([enc.finish()]);
         const all = Array.from({ length: inst.outputCount }, (_, i) => i);
         const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
-        expect(v.passed, `${dtype} chunk=${c.chunk} ku=${c.ku}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ chunk: c.chunk, keys_per_lane: c.ku, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: 4 });
+        expect(v.passed, `${dtype} chunk=${c.chunk} ku=${c.ku} vu=${c.vu}: max abs ${v.max_abs_err}`).toBe(true);
+        expect(inst.config).toMatchObject({ chunk: c.chunk, keys_per_lane: c.ku, v_rows_per_lane: c.vu, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: 4 });
         inst.destroy();
       }
     }
