@@ -76,6 +76,38 @@ fn row_base(kvh: u32, j: u32) -> u32 {
   return ((phys * params.kv_heads + kvh) * params.page + j % params.page) * DW;
 }
 
+// K rows of score step k0 for one lane: KU keys (k0 + u KPS + slot), KW Wides each (lane, lane + TG,
+// ...); keys at or past cnt load as zero.
+fn load_k(kvh: u32, start: u32, cnt: u32, k0: u32, slot: u32, lane: u32) -> array<Wide, MAXKU * MAXKW> {
+  var kr: array<Wide, MAXKU * MAXKW>;
+  for (var u = 0u; u < KU; u++) {
+    let kk = k0 + u * KPS + slot;
+    for (var i = 0u; i < KW; i++) {
+      kr[u * MAXKW + i] = Wide();
+    }
+    if (kk < cnt) {
+      let base = row_base(kvh, start + kk) + lane;
+      for (var i = 0u; i < KW; i++) {
+        kr[u * MAXKW + i] = k[base + TG * i];
+      }
+    }
+  }
+  return kr;
+}
+
+// V Wide cw of the VU rows k0, k0 + KL, ... of one lane; rows at or past cnt load as zero.
+fn load_v(kvh: u32, start: u32, cnt: u32, k0: u32, cw: u32) -> array<Wide, MAXVU> {
+  var vr: array<Wide, MAXVU>;
+  for (var u = 0u; u < VU; u++) {
+    let kk = k0 + u * KL;
+    vr[u] = Wide();
+    if (kk < cnt) {
+      vr[u] = v[row_base(kvh, start + kk) + cw];
+    }
+  }
+  return vr;
+}
+
 @compute @workgroup_size(WG)
 fn main(
   @builtin(local_invocation_index) t: u32,
@@ -90,6 +122,10 @@ fn main(
   let start = split * CHUNK;
   let cnt = min(CHUNK, params.l - start);
 
+  // The first score step's K loads go out before q is read, so the two latencies overlap.
+  let lane = sg_lane % TG;
+  let slot = t / TG;
+  var kr = load_k(kvh, start, cnt, 0u, slot, lane);
   for (var e = t; e < Q_LEN; e += WG) {
     q_sh[e] = unpack_quad(q[h0 * D4 + e]) * params.scale;
   }
@@ -99,26 +135,11 @@ fn main(
   // load instruction covers 64 contiguous bytes of 8 rows per 32 lanes, so no sector is wasted),
   // KU keys per lane in flight; the 4 partial dot products are summed with subgroup shuffles
   // (every subgroup size WebGPU allows is a multiple of 4).
-  let lane = sg_lane % TG;
-  let slot = t / TG;
   var mloc: array<f32, MAXG>;
   for (var g = 0u; g < GH; g++) {
     mloc[g] = NEG;
   }
   for (var k0 = 0u; k0 < CHUNK; k0 += KU * KPS) {
-    var kr: array<Wide, MAXKU * MAXKW>;
-    for (var u = 0u; u < KU; u++) {
-      let kk = k0 + u * KPS + slot;
-      for (var i = 0u; i < KW; i++) {
-        kr[u * MAXKW + i] = Wide();
-      }
-      if (kk < cnt) {
-        let base = row_base(kvh, start + kk) + lane;
-        for (var i = 0u; i < KW; i++) {
-          kr[u * MAXKW + i] = k[base + TG * i];
-        }
-      }
-    }
     // s[u * MAXG + g]: score of key u for head g. One q read per (wide, half, head), used KU times.
     var s: array<f32, MAXKU * MAXG>;
     for (var e = 0u; e < KU * MAXG; e++) {
@@ -155,7 +176,16 @@ fn main(
         }
       }
     }
+    if (k0 + KU * KPS < CHUNK) {
+      kr = load_k(kvh, start, cnt, k0 + KU * KPS, slot, lane);
+    }
   }
+
+  // The first V rows go out before the softmax steps (they do not depend on P): their latency
+  // overlaps the two reductions and barriers below.
+  let kl = t / DW;
+  let cw = t % DW;
+  var vr = load_v(kvh, start, cnt, kl, cw);
 
   // Chunk maximum per head: within each subgroup, then across the WG / sg_size subgroups.
   for (var g = 0u; g < GH; g++) {
@@ -183,18 +213,11 @@ fn main(
 
   // O partial = P . V: DW invocations read one row side by side (coalesced), KL rows at a time,
   // VU rows per invocation in flight (enough outstanding loads to cover HBM latency at ~3 WGs/SM).
-  let kl = t / DW;
-  let cw = t % DW;
   var acc: array<vec4<f32>, 16>;
   var lsum: array<f32, MAXG>;
   for (var k0 = kl; k0 < cnt; k0 += VU * KL) {
-    var vr: array<Wide, MAXVU>;
-    for (var u = 0u; u < VU; u++) {
-      let kk = k0 + u * KL;
-      vr[u] = Wide();
-      if (kk < cnt) {
-        vr[u] = v[row_base(kvh, start + kk) + cw];
-      }
+    if (k0 != kl) {
+      vr = load_v(kvh, start, cnt, k0, cw);
     }
     for (var u = 0u; u < VU; u++) {
       let kk = k0 + u * KL;
