@@ -11,7 +11,9 @@
 // small pieces make X loads contiguous (int8 PW = 1) or nearly (int4 PW = 1: 32 B stride), where a
 // whole int4 unit per lane (PW = 4, the `subgroup` kernel's pattern) reads 128 B of X per lane at a
 // 128-byte lane stride, 32 L1 lines per X load; large pieces take fewer load, address and int4
-// block-scale instructions per weight (one scale per piece: a piece lies inside one block).
+// block-scale instructions per weight (one scale per piece: a piece lies inside one block). On the
+// H100 int4 is bound by instructions per weight more than by X traffic, and PW = 2 won every B = 1
+// int4 autotune (bench/notes/gemv.md, run 4); PW is tuned per device.
 // Each X vec4 serves the ROWS rows of the set. UNROLL pieces per lane are loaded before any is used,
 // to keep ROWS × UNROLL loads in flight per lane (an int4 word is only 4 B).
 // Sums: subgroupAdd within each subgroup, then the subgroups' sums are added in workgroup memory.

@@ -271,12 +271,13 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // Rows per set trade X reuse (each X vec4 serves ROWS rows) against workgroups (N / ROWS; at
       // 4096 rows and ROWS = 4 that is 1024, about one wave). UNROLL × ROWS loads are in flight per
       // lane. For int8/int4 the piece size PW trades X contiguity (1 word) against instructions per
-      // weight (4 words: one load and one int4 scale per 32 weights): all three are tried, with the
-      // (ROWS, UNROLL) pairs that keep ≥ 8 words in flight; ROWS = 1 lost to 2 and 4 in every int case
-      // on the H100. f32 and f16 pieces are whole units.
+      // weight (4 words: one load and one int4 scale per 32 weights): all three are tried, with
+      // (ROWS, UNROLL) pairs that keep ≥ 16 B in flight per lane; ROWS = 1 lost to 2 and 4 in every int
+      // case on the H100 (run 3). f32 and f16 pieces are whole units.
       // A candidate needs UNROLL pieces for every lane of a workgroup of 128 or 256 (else its unrolled
-      // loop never runs, or lanes idle). Rows too short for any (K < 128 weights of f32, 512 of int4;
-      // no model layer) get one configuration: workgroups of 64, 2 rows, the smallest piece.
+      // loop never runs, or lanes idle). Rows too short for any (K below 512 weights for f32 and int8,
+      // 1024 for f16 and int4; no model layer) get one configuration: workgroups of 64, 2 rows, the
+      // smallest piece.
       const int = format === 'int8' || format === 'int4';
       const shapes: (readonly [number, number, number])[] = int
         ? [[1, 2, 2], [1, 2, 4], [1, 4, 1], [1, 4, 2], [1, 4, 4], [2, 2, 2], [2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 4, 1], [4, 4, 2]]
@@ -300,7 +301,7 @@ const DESCRIPTION: Record<GemvVariant, string> = {
   subgroup: 'ROWS rows per subgroup, vec4 loads, subgroupAdd (autotuned ROWS)',
   splitk: 'subgroup kernel over K chunks into partials + a reduce pass (few-row, long-K shapes)',
   'subgroup-native': 'subgroup kernel, f16 weights widened through the shader-f16 type',
-  rowset: 'workgroup per ROWS rows, lanes over consecutive words (int8/int4) so X loads are contiguous, subgroup + workgroup reduction',
+  rowset: 'workgroup per ROWS rows, lanes over pieces of 1-4 consecutive words (int8/int4; X loads near-contiguous), subgroup + workgroup reduction (autotuned)',
 };
 
 /** The spec of one variant in one weight format; `pinned` fixes parts of the configuration (tests use it to check every autotune candidate). */
