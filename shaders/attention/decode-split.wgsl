@@ -14,20 +14,15 @@ override CHUNK: u32 = 256u;
 
 const WG: u32 = 128u;
 const MAXG: u32 = 8u;
-// Keys per lane in the score phase whose loads are in flight at once (at most MAXKU): each q vector
-// read from workgroup memory serves all KU keys, so q traffic per key falls as 1/KU (with 4 heads
-// per workgroup and KU = 1 the q reads outnumber the K bytes 16 to 1 and bound the kernel).
-override KU: u32 = 2u;
-const MAXKU: u32 = 4u;
-// Lanes per key in the score phase and keys per step.
+// Lanes per key in the score phase, keys per step, and steps whose loads are in flight at once.
 const TG: u32 = 4u;
 const KPS: u32 = WG / TG;
+const KU: u32 = 2u;
 // Wide vectors per lane and key at most (f32, d = 128), and subgroups per workgroup at most.
 const MAXKW: u32 = 8u;
 const MAXSG: u32 = WG / 4u;
-// V rows loaded ahead per invocation (at most MAXVU): 8 or 16, autotuned.
-override VU: u32 = 8u;
-const MAXVU: u32 = 16u;
+// V rows loaded ahead per invocation.
+const VU: u32 = 8u;
 const NEG: f32 = -1e30;
 
 override D4: u32 = HEAD_DIM / 4u;
@@ -76,38 +71,6 @@ fn row_base(kvh: u32, j: u32) -> u32 {
   return ((phys * params.kv_heads + kvh) * params.page + j % params.page) * DW;
 }
 
-// K rows of score step k0 for one lane: KU keys (k0 + u KPS + slot), KW Wides each (lane, lane + TG,
-// ...); keys at or past cnt load as zero.
-fn load_k(kvh: u32, start: u32, cnt: u32, k0: u32, slot: u32, lane: u32) -> array<Wide, MAXKU * MAXKW> {
-  var kr: array<Wide, MAXKU * MAXKW>;
-  for (var u = 0u; u < KU; u++) {
-    let kk = k0 + u * KPS + slot;
-    for (var i = 0u; i < KW; i++) {
-      kr[u * MAXKW + i] = Wide();
-    }
-    if (kk < cnt) {
-      let base = row_base(kvh, start + kk) + lane;
-      for (var i = 0u; i < KW; i++) {
-        kr[u * MAXKW + i] = k[base + TG * i];
-      }
-    }
-  }
-  return kr;
-}
-
-// V Wide cw of the VU rows k0, k0 + KL, ... of one lane; rows at or past cnt load as zero.
-fn load_v(kvh: u32, start: u32, cnt: u32, k0: u32, cw: u32) -> array<Wide, MAXVU> {
-  var vr: array<Wide, MAXVU>;
-  for (var u = 0u; u < VU; u++) {
-    let kk = k0 + u * KL;
-    vr[u] = Wide();
-    if (kk < cnt) {
-      vr[u] = v[row_base(kvh, start + kk) + cw];
-    }
-  }
-  return vr;
-}
-
 @compute @workgroup_size(WG)
 fn main(
   @builtin(local_invocation_index) t: u32,
@@ -122,10 +85,6 @@ fn main(
   let start = split * CHUNK;
   let cnt = min(CHUNK, params.l - start);
 
-  // The first score step's K loads go out before q is read, so the two latencies overlap.
-  let lane = sg_lane % TG;
-  let slot = t / TG;
-  var kr = load_k(kvh, start, cnt, 0u, slot, lane);
   for (var e = t; e < Q_LEN; e += WG) {
     q_sh[e] = unpack_quad(q[h0 * D4 + e]) * params.scale;
   }
@@ -135,57 +94,56 @@ fn main(
   // load instruction covers 64 contiguous bytes of 8 rows per 32 lanes, so no sector is wasted),
   // KU keys per lane in flight; the 4 partial dot products are summed with subgroup shuffles
   // (every subgroup size WebGPU allows is a multiple of 4).
+  let lane = sg_lane % TG;
+  let slot = t / TG;
   var mloc: array<f32, MAXG>;
   for (var g = 0u; g < GH; g++) {
     mloc[g] = NEG;
   }
   for (var k0 = 0u; k0 < CHUNK; k0 += KU * KPS) {
-    // s[u * MAXG + g]: score of key u for head g. One q read per (wide, half, head), used KU times.
-    var s: array<f32, MAXKU * MAXG>;
-    for (var e = 0u; e < KU * MAXG; e++) {
-      s[e] = 0.0;
-    }
-    for (var i = 0u; i < KW; i++) {
-      let w = lane + TG * i;
-      for (var sub = 0u; sub < WIDE / 4u; sub++) {
-        var kv4: array<vec4<f32>, MAXKU>;
-        for (var u = 0u; u < KU; u++) {
-          kv4[u] = unpack_wide(kr[u * MAXKW + i], sub);
-        }
-        for (var g = 0u; g < GH; g++) {
-          let qv = q_sh[g * D4 + w * (WIDE / 4u) + sub];
-          for (var u = 0u; u < KU; u++) {
-            s[u * MAXG + g] += dot(qv, kv4[u]);
-          }
+    var kr: array<Wide, KU * MAXKW>;
+    for (var u = 0u; u < KU; u++) {
+      let kk = k0 + u * KPS + slot;
+      for (var i = 0u; i < KW; i++) {
+        kr[u * MAXKW + i] = Wide();
+      }
+      if (kk < cnt) {
+        let base = row_base(kvh, start + kk) + lane;
+        for (var i = 0u; i < KW; i++) {
+          kr[u * MAXKW + i] = k[base + TG * i];
         }
       }
     }
     for (var u = 0u; u < KU; u++) {
       let kk = k0 + u * KPS + slot;
+      var s: array<f32, MAXG>;
+      for (var g = 0u; g < GH; g++) {
+        s[g] = 0.0;
+      }
+      for (var i = 0u; i < KW; i++) {
+        let w = lane + TG * i;
+        for (var sub = 0u; sub < WIDE / 4u; sub++) {
+          let kv4 = unpack_wide(kr[u * MAXKW + i], sub);
+          for (var g = 0u; g < GH; g++) {
+            s[g] += dot(q_sh[g * D4 + w * (WIDE / 4u) + sub], kv4);
+          }
+        }
+      }
+      for (var g = 0u; g < GH; g++) {
+        s[g] += subgroupShuffleXor(s[g], 1u);
+        s[g] += subgroupShuffleXor(s[g], 2u);
+      }
       let live = kk < cnt;
       for (var g = 0u; g < GH; g++) {
-        var x = s[u * MAXG + g];
-        x += subgroupShuffleXor(x, 1u);
-        x += subgroupShuffleXor(x, 2u);
         if (live) {
-          mloc[g] = max(mloc[g], x);
+          mloc[g] = max(mloc[g], s[g]);
         }
-        // Key-major [CHUNK][GH]: the P.V phase reads a key's GH probabilities side by side.
-        if (lane == 0u && kk < CHUNK) {
-          p_sh[kk * GH + g] = select(NEG, x, live);
+        if (lane == 0u) {
+          p_sh[g * CHUNK + kk] = select(NEG, s[g], live);
         }
       }
     }
-    if (k0 + KU * KPS < CHUNK) {
-      kr = load_k(kvh, start, cnt, k0 + KU * KPS, slot, lane);
-    }
   }
-
-  // The first V rows go out before the softmax steps (they do not depend on P): their latency
-  // overlaps the two reductions and barriers below.
-  let kl = t / DW;
-  let cw = t % DW;
-  var vr = load_v(kvh, start, cnt, kl, cw);
 
   // Chunk maximum per head: within each subgroup, then across the WG / sg_size subgroups.
   for (var g = 0u; g < GH; g++) {
@@ -205,26 +163,33 @@ fn main(
   // Probabilities, each invocation over the keys it scored (no other invocation touches them yet).
   for (var kk = t; kk < CHUNK; kk += WG) {
     for (var g = 0u; g < GH; g++) {
-      let x = p_sh[kk * GH + g];
-      p_sh[kk * GH + g] = select(0.0, exp2(x - mx[g]), x > 0.5 * NEG);
+      let x = p_sh[g * CHUNK + kk];
+      p_sh[g * CHUNK + kk] = select(0.0, exp2(x - mx[g]), x > 0.5 * NEG);
     }
   }
   workgroupBarrier();
 
   // O partial = P . V: DW invocations read one row side by side (coalesced), KL rows at a time,
   // VU rows per invocation in flight (enough outstanding loads to cover HBM latency at ~3 WGs/SM).
+  let kl = t / DW;
+  let cw = t % DW;
   var acc: array<vec4<f32>, 16>;
   var lsum: array<f32, MAXG>;
   for (var k0 = kl; k0 < cnt; k0 += VU * KL) {
-    if (k0 != kl) {
-      vr = load_v(kvh, start, cnt, k0, cw);
+    var vr: array<Wide, VU>;
+    for (var u = 0u; u < VU; u++) {
+      let kk = k0 + u * KL;
+      vr[u] = Wide();
+      if (kk < cnt) {
+        vr[u] = v[row_base(kvh, start + kk) + cw];
+      }
     }
     for (var u = 0u; u < VU; u++) {
       let kk = k0 + u * KL;
       let live = kk < cnt;
       for (var g = 0u; g < GH; g++) {
         // Keys at or past cnt weigh 0 (their vr is zero, never loaded).
-        let p = select(0.0, p_sh[min(kk, CHUNK - 1u) * GH + g], live);
+        let p = select(0.0, p_sh[g * CHUNK + min(kk, CHUNK - 1u)], live);
         lsum[g] += p;
         for (var sub = 0u; sub < WIDE / 4u; sub++) {
           acc[g * (WIDE / 4u) + sub] = fma(vec4<f32>(p), unpack_wide(vr[u], sub), acc[g * (WIDE / 4u) + sub]);

@@ -17,6 +17,7 @@ import naiveScoresWgsl from '../../shaders/attention/naive-scores.wgsl?raw';
 import naiveSoftmaxWgsl from '../../shaders/attention/naive-softmax.wgsl?raw';
 import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
 import decodeSplitWgsl from '../../shaders/attention/decode-split.wgsl?raw';
+import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?raw';
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
 import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
 import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
@@ -451,27 +452,38 @@ function decodeBytes(s: DecodeShape, dtype: AttnDtype): number {
 }
 
 /** Split-K chunk sizes tried on GPUs (keys per workgroup; multiples of the 64 keys a score step covers). */
-export const SPLIT_CHUNKS = [64, 128, 256, 512] as const;
+export const SPLIT_CHUNKS = [64, 128, 256] as const;
 
-/** Keys per lane in flight in the split-K score phase tried on GPUs (each q read serves them all). */
+/** Chunk sizes of the deep-load kernel (512 too: 4 keys per lane make 128-key score steps). */
+export const DEEP_CHUNKS = [64, 128, 256, 512] as const;
+
+/** Keys per lane in flight in the deep kernel's score phase (each q read serves them all). */
 export const SPLIT_KEYS_PER_LANE = [2, 4] as const;
 
-/** A split-K configuration: keys per workgroup, keys per lane in the score phase, V rows per lane in flight. */
+/** A split-K configuration: the kernel (`base`: decode-split.wgsl, 2 keys and 8 V rows per lane;
+ * `deep`: decode-split-deep.wgsl), keys per workgroup, keys per lane in the score phase, V rows per
+ * lane in flight. */
 export interface SplitConfig {
+  kernel: 'base' | 'deep';
   chunk: number;
   ku: number;
   vu: number;
 }
 
-/** Split-K candidates: the heuristic chunk first, then every (chunk, keys per lane) pairing whose score
- * step (32 keys per lane slot) does not overrun the chunk, with 8 V rows in flight per lane, and 16
- * with 4 keys per lane (the deepest loads in both phases: fewer memory round trips per workgroup). */
+/** Split-K candidates: the base kernel at the heuristic chunk first (software adapters take only
+ * it), then the base kernel's other chunks, then the deep kernel at every (chunk, keys per lane)
+ * pairing whose score step (32 keys per lane slot) fits the chunk, with 8 V rows in flight per lane,
+ * and 16 with 4 keys per lane. On the H100 the base kernel won at short contexts and the deep one at
+ * long ones with GQA (see bench/notes/attention.md). */
 export function splitCandidates(first: number, software: boolean): SplitConfig[] {
-  if (software) return [{ chunk: first, ku: 2, vu: 8 }];
-  const chunks = [first, ...SPLIT_CHUNKS.filter((c) => c !== first)];
-  return chunks.flatMap((chunk) =>
-    SPLIT_KEYS_PER_LANE.filter((ku) => ku * 32 <= chunk).flatMap((ku): SplitConfig[] => (ku === 4 ? [{ chunk, ku, vu: 8 }, { chunk, ku, vu: 16 }] : [{ chunk, ku, vu: 8 }])),
+  const base: SplitConfig[] = [first, ...SPLIT_CHUNKS.filter((c) => c !== first)].map((chunk) => ({ kernel: 'base', chunk, ku: 2, vu: 8 }));
+  if (software) return base.slice(0, 1);
+  const deep = DEEP_CHUNKS.flatMap((chunk) =>
+    SPLIT_KEYS_PER_LANE.filter((ku) => ku * 32 <= chunk).flatMap((ku): SplitConfig[] =>
+      ku === 4 ? [{ kernel: 'deep', chunk, ku, vu: 8 }, { kernel: 'deep', chunk, ku, vu: 16 }] : [{ kernel: 'deep', chunk, ku, vu: 8 }],
+    ),
   );
+  return [...base, ...deep];
 }
 
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
@@ -499,7 +511,7 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
     description: split
       ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
       : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
-    wgsl: split ? [main, reduce] : [main],
+    wgsl: split ? [main, buildAttentionWgsl(decodeSplitDeepWgsl, dtype), reduce] : [main],
     // Split-K sums the 4 lanes of a key with subgroup shuffles.
     requires: split ? ['subgroups'] : [],
     check(ctx, s) {
@@ -528,6 +540,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
   const split = o.variant === 'split';
   const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
+  const deep = buildAttentionWgsl(decodeSplitDeepWgsl, dtype);
   const { device } = ctx;
   const es = elementSize(dtype);
   const t = drawAttnTensors(dtype, rng);
@@ -569,10 +582,12 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
     // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
     const first = decodeChunk(s.l, rows);
     const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-    const tuned: Candidate<{ chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
-    for (const { chunk, ku, vu } of candidates ?? splitCandidates(first, ctx.info.software)) {
+    const tuned: Candidate<{ kernel: string; chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+    for (const { kernel, chunk, ku, vu } of candidates ?? splitCandidates(first, ctx.info.software)) {
       const splits = Math.ceil(s.l / chunk);
-      const pSplit = await getPipeline(device, { label: `attn-decode-split-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, KU: ku, VU: vu } });
+      const code = kernel === 'deep' ? deep : main;
+      const constants = { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : {}) };
+      const pSplit = await getPipeline(device, { label: `attn-decode-split-${kernel}-${dtype}`, code, entryPoint: 'main', constants });
       const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
       const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
       const params = decodeParams(device, s, cache.page, splits);
@@ -581,7 +596,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
       const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
       tuned.push({
-        config: { chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: gh, workgroups: splits * rows },
+        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: gh, workgroups: splits * rows },
         encode(pass) {
           pass.setPipeline(pSplit);
           pass.setBindGroup(0, bSplit);

@@ -11,6 +11,7 @@ import {
   prefillNaiveF32Spec,
   decodeSplitF16Spec,
   qregSharedBytes,
+  splitCandidates,
   tiledRows,
   tiledSharedBytes,
   TILED_CONFIGS,
@@ -136,6 +137,19 @@ describe('attention formulas', () => {
       const c = decodeChunk(l, 8);
       expect([64, 128, 256]).toContain(c);
     }
+  });
+
+  it('lists split-K candidates: the base kernel at the heuristic chunk first, deep pairings that fit their chunk', () => {
+    expect(splitCandidates(256, true)).toEqual([{ kernel: 'base', chunk: 256, ku: 2, vu: 8 }]);
+    const all = splitCandidates(256, false);
+    expect(all[0]).toEqual({ kernel: 'base', chunk: 256, ku: 2, vu: 8 });
+    expect(all.filter((c) => c.kernel === 'base').map((c) => c.chunk)).toEqual([256, 64, 128]);
+    // 4 keys per lane make 128-key score steps: not with 64-key chunks; 16 V rows only with 4 keys.
+    const deep = all.filter((c) => c.kernel === 'deep');
+    expect(deep.some((c) => c.chunk === 64 && c.ku === 4)).toBe(false);
+    expect(deep.every((c) => c.ku * 32 <= c.chunk && (c.vu === 8 || c.ku === 4))).toBe(true);
+    expect(deep).toHaveLength(10);
+    expect(new Set(all.map((c) => JSON.stringify(c))).size).toBe(all.length);
   });
 
   it('fits the tiled kernel in 48 KB at d=128 with 64 rows, and in 32 KB with 32 rows', () => {
