@@ -10,6 +10,9 @@
 //     workgroup memory, so BK can be 32 or 64 in 256-row blocks, twice or four times the bytes in
 //     flight per barrier), the next tile's loads still issued before the multiplies, stored after a
 //     second barrier;
+//   - DEPTH = 2 (with STAGES = 2): two register sets, so a tile's global loads are issued two steps
+//     before they are stored (two tiles' multiplies hide their latency instead of one); the tile for
+//     step t+1 is stored at the start of step t, into the buffer step t-1 read;
 //   - PAD halves of padding per staged row (8: rows 16 bytes apart in the bank space, so the 8 rows
 //     of a matrix load hit distinct banks; 0: the unpadded stride, to measure what conflicts cost).
 // Staged tiles are arrays of vec4<f16> (an 8-half global vector is two stores); matrix loads count
@@ -28,6 +31,7 @@ override FN: u32 = 4;         // result matrices per subgroup along n: 2 or 4
 override BK: u32 = 32;        // k depth of one staged tile; multiple of 16
 override STAGES: u32 = 2;     // workgroup buffers: 2 (one barrier per tile) or 1 (two)
 override PAD: u32 = 8;        // halves of padding per staged row; multiple of 4
+override DEPTH: u32 = 1;      // tiles in flight in registers (2 needs STAGES = 2)
 override GROUP_M: u32 = 8;    // block rows per raster group (L2 reuse, as in regblock.wgsl)
 
 const SG_SIZE = 32u;          // invocations per subgroup this kernel is written for (checked on the host)
@@ -99,6 +103,47 @@ fn store_b(buf: u32, v: u32, x: vec4<u32>) {
   sb[i + 1u] = vec4<f16>(bitcast<vec2<f16>>(x.z), bitcast<vec2<f16>>(x.w));
 }
 
+// The next tile's global vectors into registers, and registers into workgroup buffer `buf`. Written
+// out with constant indices (the guards are constants once the overrides are set) so the staging
+// array is never indexed dynamically, which would put it in local memory.
+fn fetch(ra: ptr<function, array<vec4<u32>, 8>>, rb: ptr<function, array<vec4<u32>, 8>>, m0: u32, n0: u32, k0: u32, tid: u32) {
+  if (A_LOADS > 0u) { (*ra)[0] = load_a(m0, k0, tid); }
+  if (A_LOADS > 1u) { (*ra)[1] = load_a(m0, k0, tid + WG); }
+  if (A_LOADS > 2u) { (*ra)[2] = load_a(m0, k0, tid + 2u * WG); }
+  if (A_LOADS > 3u) { (*ra)[3] = load_a(m0, k0, tid + 3u * WG); }
+  if (A_LOADS > 4u) { (*ra)[4] = load_a(m0, k0, tid + 4u * WG); }
+  if (A_LOADS > 5u) { (*ra)[5] = load_a(m0, k0, tid + 5u * WG); }
+  if (A_LOADS > 6u) { (*ra)[6] = load_a(m0, k0, tid + 6u * WG); }
+  if (A_LOADS > 7u) { (*ra)[7] = load_a(m0, k0, tid + 7u * WG); }
+  if (B_LOADS > 0u) { (*rb)[0] = load_b(n0, k0, tid); }
+  if (B_LOADS > 1u) { (*rb)[1] = load_b(n0, k0, tid + WG); }
+  if (B_LOADS > 2u) { (*rb)[2] = load_b(n0, k0, tid + 2u * WG); }
+  if (B_LOADS > 3u) { (*rb)[3] = load_b(n0, k0, tid + 3u * WG); }
+  if (B_LOADS > 4u) { (*rb)[4] = load_b(n0, k0, tid + 4u * WG); }
+  if (B_LOADS > 5u) { (*rb)[5] = load_b(n0, k0, tid + 5u * WG); }
+  if (B_LOADS > 6u) { (*rb)[6] = load_b(n0, k0, tid + 6u * WG); }
+  if (B_LOADS > 7u) { (*rb)[7] = load_b(n0, k0, tid + 7u * WG); }
+}
+
+fn stage(ra: ptr<function, array<vec4<u32>, 8>>, rb: ptr<function, array<vec4<u32>, 8>>, buf: u32, tid: u32) {
+  if (A_LOADS > 0u) { store_a(buf, tid, (*ra)[0]); }
+  if (A_LOADS > 1u) { store_a(buf, tid + WG, (*ra)[1]); }
+  if (A_LOADS > 2u) { store_a(buf, tid + 2u * WG, (*ra)[2]); }
+  if (A_LOADS > 3u) { store_a(buf, tid + 3u * WG, (*ra)[3]); }
+  if (A_LOADS > 4u) { store_a(buf, tid + 4u * WG, (*ra)[4]); }
+  if (A_LOADS > 5u) { store_a(buf, tid + 5u * WG, (*ra)[5]); }
+  if (A_LOADS > 6u) { store_a(buf, tid + 6u * WG, (*ra)[6]); }
+  if (A_LOADS > 7u) { store_a(buf, tid + 7u * WG, (*ra)[7]); }
+  if (B_LOADS > 0u) { store_b(buf, tid, (*rb)[0]); }
+  if (B_LOADS > 1u) { store_b(buf, tid + WG, (*rb)[1]); }
+  if (B_LOADS > 2u) { store_b(buf, tid + 2u * WG, (*rb)[2]); }
+  if (B_LOADS > 3u) { store_b(buf, tid + 3u * WG, (*rb)[3]); }
+  if (B_LOADS > 4u) { store_b(buf, tid + 4u * WG, (*rb)[4]); }
+  if (B_LOADS > 5u) { store_b(buf, tid + 5u * WG, (*rb)[5]); }
+  if (B_LOADS > 6u) { store_b(buf, tid + 6u * WG, (*rb)[6]); }
+  if (B_LOADS > 7u) { store_b(buf, tid + 7u * WG, (*rb)[7]); }
+}
+
 alias Left = subgroup_matrix_left<f16, 16, 16>;
 alias Right = subgroup_matrix_right<f16, 16, 16>;
 alias Result = subgroup_matrix_result<f32, 16, 16>;
@@ -138,14 +183,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var c30 = Result(); var c31 = Result(); var c32 = Result(); var c33 = Result();
   var ra: array<vec4<u32>, 8>;
   var rb: array<vec4<u32>, 8>;
+  var qa: array<vec4<u32>, 8>;   // the second register set (DEPTH = 2)
+  var qb: array<vec4<u32>, 8>;
   let ktiles = (p.k + BK - 1u) / BK;
 
-  for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_a(m0, 0u, tid + i * WG); }
-  for (var i = 0u; i < B_LOADS; i++) { rb[i] = load_b(n0, 0u, tid + i * WG); }
+  fetch(&ra, &rb, m0, n0, 0u, tid);
   if (STAGES == 2u) {
-    for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
-    for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
+    stage(&ra, &rb, 0u, tid);
     workgroupBarrier();
+  }
+  if (DEPTH == 2u) {
+    // ra/rb hold the tile of the next step, qa/qb the one after it.
+    if (ktiles > 1u) { fetch(&ra, &rb, m0, n0, BK, tid); }
+    if (ktiles > 2u) { fetch(&qa, &qb, m0, n0, 2u * BK, tid); }
   }
 
   for (var t = 0u; t < ktiles; t++) {
@@ -153,23 +203,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var cur = 0u;
     if (STAGES == 2u) {
       cur = t % 2u;
+      if (DEPTH == 2u) {
+        if (more) { stage(&ra, &rb, 1u - cur, tid); }
+        if (t + 3u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 3u) * BK, tid); }
+        // Swap the sets (register moves): ra/rb now hold step t+2's tile, qa/qb step t+3's.
+        let ta = ra; ra = qa; qa = ta;
+        let tb = rb; rb = qb; qb = tb;
+      }
     } else {
       // One buffer: the registers loaded during the last tile's multiplies are stored now (the
       // barrier at the end of the last step made the buffer free).
-      for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
-      for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
+      stage(&ra, &rb, 0u, tid);
       workgroupBarrier();
     }
-    if (more) {
-      let k0 = (t + 1u) * BK;
-      for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_a(m0, k0, tid + i * WG); }
-      for (var i = 0u; i < B_LOADS; i++) { rb[i] = load_b(n0, k0, tid + i * WG); }
+    if (more && DEPTH == 1u) {
+      fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid);
     }
     let abase = cur * BM * LDS4 + wm * WARP_M * LDS4;
     let bbase = cur * BN * LDS4 + wn * WARP_N * LDS4;
-    for (var ks = 0u; ks < BK; ks += 16u) {
-      let ao = abase + ks / 4u;
-      let bo = bbase + ks / 4u;
+    // Offsets written as kk·4 (a multiple of 4 vec4<f16>, i.e. of 32 bytes) rather than ks/4, so the
+    // 16-byte alignment of every matrix row is evident to the driver's compiler.
+    for (var kk = 0u; kk < BK / 16u; kk++) {
+      let ao = abase + kk * 4u;
+      let bo = bbase + kk * 4u;
       let l0 = load_left(ao);
       let l1 = load_left(ao + 16u * LDS4);
       let r0 = load_right(bo);
@@ -209,10 +265,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
       }
     }
-    if (STAGES == 2u && more) {
-      let nxt = 1u - cur;
-      for (var i = 0u; i < A_LOADS; i++) { store_a(nxt, tid + i * WG, ra[i]); }
-      for (var i = 0u; i < B_LOADS; i++) { store_b(nxt, tid + i * WG, rb[i]); }
+    if (STAGES == 2u && DEPTH == 1u && more) {
+      stage(&ra, &rb, 1u - cur, tid);
     }
     workgroupBarrier();
   }

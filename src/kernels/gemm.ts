@@ -14,6 +14,7 @@ import naiveWgsl from '../../shaders/gemm/naive.wgsl?raw';
 import tiledWgsl from '../../shaders/gemm/tiled.wgsl?raw';
 import regblockWgsl from '../../shaders/gemm/regblock.wgsl?raw';
 import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
+import regblockKcF16Wgsl from '../../shaders/gemm/regblock-kc-f16.wgsl?raw';
 import regblockF16Wgsl from '../../shaders/gemm/regblock-f16.wgsl?raw';
 import regblockHfmaWgsl from '../../shaders/gemm/regblock-hfma.wgsl?raw';
 import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
@@ -157,10 +158,11 @@ export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMat
 }
 
 /**
- * Configurations of regblock-kc.wgsl (C = A·Wᵀ only): 128×128 blocks of 8×8 micro-tiles with
- * K-contiguous staging; BK-deep tiles double-buffered with register prefetch, or single-buffered.
+ * Configurations of regblock-kc.wgsl and, for f16 storage, regblock-kc-f16.wgsl (C = A·Wᵀ only):
+ * 128×128 blocks of 8×8 micro-tiles with K-contiguous f32 staging; BK-deep tiles double-buffered
+ * with register prefetch, or single-buffered.
  */
-export function regblockKcConfig(bk: number, prefetch: boolean): GemmConfig {
+export function regblockKcConfig(bk: number, prefetch: boolean, storage: GemmStorage = 'f32'): GemmConfig {
   const rows = 128 + 128;
   return {
     label: `kc-128x128x${bk}${prefetch ? '' : '/np'}`,
@@ -170,7 +172,7 @@ export function regblockKcConfig(bk: number, prefetch: boolean): GemmConfig {
     invocations: 256,
     // Rows of BK floats padded by one vec4.
     sharedBytes: (prefetch ? 2 : 1) * rows * (bk + 4) * 4,
-    code: regblockKcWgsl,
+    code: storage === 'f16' ? regblockKcF16Wgsl : regblockKcWgsl,
     stagedK: bk,
   };
 }
@@ -208,6 +210,8 @@ export interface PipeOptions {
   stages?: 1 | 2;
   /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
   pad?: 0 | 8 | 16;
+  /** Tiles in flight in registers: 1, or 2 (two register sets; needs two stages). */
+  depth?: 1 | 2;
 }
 
 /**
@@ -217,12 +221,14 @@ export interface PipeOptions {
 export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
   const stages = opts.stages ?? 2;
   const pad = opts.pad ?? 8;
+  const depth = opts.depth ?? 1;
+  if (depth === 2 && stages !== 2) throw new Error('internal: two tiles in flight need two workgroup buffers');
   const bm = 16 * fm * sgM;
   const bn = 16 * fn * sgN;
-  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 1 ? '/s1' : ''}${pad === 8 ? '' : `/p${pad}`}`;
+  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 1 ? '/s1' : ''}${depth === 2 ? '/d2' : ''}${pad === 8 ? '' : `/p${pad}`}`;
   return {
     label,
-    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad },
+    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad, DEPTH: depth },
     bm,
     bn,
     invocations: 32 * sgM * sgN,
@@ -268,6 +274,8 @@ export const REGBLOCK_F32_NT_CONFIGS: readonly GemmConfig[] = [
   regblockKcConfig(16, true),
   regblockKcConfig(16, false),
   regblockKcConfig(32, false),
+  regblockKcConfig(8, false),
+  regblockKcConfig(24, false),
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'f32'),
@@ -275,6 +283,9 @@ export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
+  regblockKcConfig(16, false, 'f16'),
+  regblockKcConfig(32, false, 'f16'),
+  regblockKcConfig(16, true, 'f16'),
 ];
 export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'hfma'),
@@ -287,33 +298,35 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
 ];
 
 /**
- * Tensor-core candidates: f16 staging (scalar arrays, which every revision of the extension's load
- * rule reads alike) and vec4<f16> staging (half the staging stores; 15% faster on the H100), with
- * 32×64 pieces per subgroup in 128×128 blocks and 64×64 pieces in 128×256 and 256×128 blocks (the
- * fastest for large shapes).
+ * Tensor-core candidates. Kept from the first kernels: f16 staging (scalar arrays, which every
+ * revision of the extension's load rule reads alike) and vec4<f16> staging with 32×64 pieces (the
+ * fastest at 512 prompt tokens in the first H100 call). The general kernel (subgroup-matrix-pipe):
+ * 64×64 pieces in blocks of 4 subgroups (several workgroups per SM, so one workgroup's barrier wait
+ * is covered by another's multiplies: the fastest at every large shape in the first call), with one
+ * or two tiles in flight in registers, 16- or 32-deep tiles, single-buffered deep tiles, 64×32 and
+ * 32×64 pieces (fewer registers, more workgroups per SM), blocks of 2 and 8 subgroups. Dropped after
+ * the first H100 call (bench/notes/gemm.md): the vec4 kernel's 64×64 pieces in 8-subgroup blocks and
+ * 2-subgroup 128×64×32 blocks (slower at every shape), unpadded and 32-byte-padded rows (measured).
  */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixConfig('staged', 4, 2, 32),
   subgroupMatrixConfig('vec', 4, 2, 32),
-  subgroupMatrixConfig('vec', 2, 4, 16, 64),
-  subgroupMatrixConfig('vec', 4, 2, 16, 64),
-  // The general kernel: the previous winner's shape first (the control), then blocks of 4 subgroups
-  // (several workgroups per SM, so one workgroup's barrier wait is covered by another's multiplies),
-  // deeper single-buffered tiles (more bytes in flight per barrier), 64×32 pieces, small blocks for
-  // short prompts, and the same 128×128×32 block with unpadded and 32-byte-padded rows (what the
-  // matrix loads' bank conflicts cost).
-  subgroupMatrixPipeConfig(4, 2, 4, 4, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 64, { stages: 1 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { depth: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { depth: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 1 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { stages: 1 }),
   subgroupMatrixPipeConfig(4, 2, 4, 4, 32, { stages: 1 }),
-  subgroupMatrixPipeConfig(2, 4, 4, 4, 32, { stages: 1 }),
+  subgroupMatrixPipeConfig(2, 4, 4, 4, 16),
+  subgroupMatrixPipeConfig(2, 4, 4, 2, 16),
   subgroupMatrixPipeConfig(2, 4, 4, 2, 32),
-  subgroupMatrixPipeConfig(2, 2, 2, 4, 32),
-  subgroupMatrixPipeConfig(2, 2, 2, 2, 32),
-  subgroupMatrixPipeConfig(2, 1, 4, 4, 32),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { pad: 0 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { pad: 16 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
+  subgroupMatrixPipeConfig(2, 2, 4, 2, 16, { depth: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 2, 4, 16),
+  subgroupMatrixPipeConfig(2, 2, 2, 2, 16),
+  subgroupMatrixPipeConfig(2, 1, 4, 4, 16),
+  subgroupMatrixPipeConfig(1, 2, 4, 4, 16),
 ];
 
 /** The subgroup-matrix configuration the tensor-core kernel is written for. */
