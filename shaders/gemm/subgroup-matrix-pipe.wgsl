@@ -193,7 +193,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     workgroupBarrier();
   }
   if (DEPTH == 2u) {
-    // ra/rb hold the tile of the next step, qa/qb the one after it.
+    // ra/rb hold tile 1 (staged at step 0), qa/qb tile 2 (staged at step 1).
     if (ktiles > 1u) { fetch(&ra, &rb, m0, n0, BK, tid); }
     if (ktiles > 2u) { fetch(&qa, &qb, m0, n0, 2u * BK, tid); }
   }
@@ -204,11 +204,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (STAGES == 2u) {
       cur = t % 2u;
       if (DEPTH == 2u) {
-        if (more) { stage(&ra, &rb, 1u - cur, tid); }
-        if (t + 3u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 3u) * BK, tid); }
-        // Swap the sets (register moves): ra/rb now hold step t+2's tile, qa/qb step t+3's.
-        let ta = ra; ra = qa; qa = ta;
-        let tb = rb; rb = qb; qb = tb;
+        // Even steps stage and refill ra/rb (odd tiles), odd steps qa/qb (even tiles). A branch
+        // rather than swapping the sets: a register move of a set whose loads are still in flight
+        // would wait for them.
+        if (cur == 0u) {
+          if (more) { stage(&ra, &rb, 1u, tid); }
+          if (t + 3u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 3u) * BK, tid); }
+        } else {
+          if (more) { stage(&qa, &qb, 0u, tid); }
+          if (t + 3u < ktiles) { fetch(&qa, &qb, m0, n0, (t + 3u) * BK, tid); }
+        }
       }
     } else {
       // One buffer: the registers loaded during the last tile's multiplies are stored now (the

@@ -319,6 +319,7 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { stages: 1 }),
   subgroupMatrixPipeConfig(4, 2, 4, 4, 32, { stages: 1 }),
   subgroupMatrixPipeConfig(2, 4, 4, 4, 16),
+  subgroupMatrixPipeConfig(2, 4, 4, 4, 16, { depth: 2 }),
   subgroupMatrixPipeConfig(2, 4, 4, 2, 16),
   subgroupMatrixPipeConfig(2, 4, 4, 2, 32),
   subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
