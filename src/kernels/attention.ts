@@ -216,9 +216,10 @@ export interface TiledConfig {
 /** Tiled prefill configurations, best first by expectation: Q in registers leaves workgroup memory to
  * whole 32-key K/V blocks (2 barriers per block instead of 16); 2 rows per invocation halve the
  * workgroup-memory reads per FMA; 256 invocations halve the K/V loads per row. Register prefetch
- * costs 2·32·d/4 / wg quads per invocation: on the H100 it won with f16 storage (packed, half the
- * registers) and lost 2.2× with f32 at 128 invocations (23.1 vs 10.3 ms at N = 4096: spills), so
- * both forms are timed. The staged kernel: 64 rows per workgroup amortize each stage. */
+ * costs 2·32·d/4 / wg quads per invocation; on the H100 (N = 4096, f32) one call timed the prefetch
+ * form at 128 invocations 2.2× slower than without it and the next call 4% faster (6.87 vs 6.63 ms,
+ * see bench/notes/attention.md), so both forms are timed. The staged kernel: 64 rows per workgroup
+ * amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
