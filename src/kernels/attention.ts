@@ -217,9 +217,9 @@ export interface TiledConfig {
  * whole 32-key K/V blocks (2 barriers per block instead of 16); 2 rows per invocation halve the
  * workgroup-memory reads per FMA; 256 invocations halve the K/V loads per row. Register prefetch
  * costs 2·32·d/4 / wg quads per invocation; on the H100 (N = 4096, f32) one call timed the prefetch
- * form at 128 invocations 2.2× slower than without it and the next call 4% faster (6.87 vs 6.63 ms,
- * see bench/notes/attention.md), so both forms are timed. The staged kernel: 64 rows per workgroup
- * amortize each stage. */
+ * form at 23.1 ms (128 invocations) and 10.3 ms (256), the next at 6.87 and 6.41 ms with the
+ * prefetch-free forms at 6.63 and 6.49 ms (bench/notes/attention.md), so both forms are timed. The
+ * staged kernel: 64 rows per workgroup amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
