@@ -5,6 +5,7 @@ import {
   REGBLOCK_F32_NT_CONFIGS,
   REGBLOCK_HFMA_CONFIGS,
   SUBGROUP_MATRIX_CONFIGS,
+  fastest,
   gemmBufferBytes,
   gemmBytes,
   gemmCases,
@@ -13,6 +14,7 @@ import {
   gemmReference,
   gemmTolerance,
   loadsFit,
+  tuneBatch,
   type ElementAt,
 } from '../../src/kernels/gemm';
 import { GEMM_SQUARE_SIZES, LLAMA3_8B, PROMPT_LENGTHS, prefillGemmShapes } from '../../src/suite/shapes';
@@ -148,5 +150,21 @@ describe('gemm cases', () => {
     expect(at('down', 512)).toEqual({ layer: 'down', m: 512, n: hidden, k: intermediate });
     expect(shapes.some((s) => s.layer === 'lm_head')).toBe(false);
     expect([...GEMM_SQUARE_SIZES]).toEqual([512, 1024, 2048, 4096, 8192]);
+  });
+});
+
+describe('gemm autotune spans', () => {
+  it('times spans of at least 5·10^11 FLOPs on a GPU (at most 64 executions) and single executions in software', () => {
+    const flops = (n: number): number => gemmFlops({ m: n, n, k: n });
+    expect(tuneBatch(flops(4096), false)).toBe(4); // 1.37e11 FLOPs per execution
+    expect(tuneBatch(flops(4096), false) * flops(4096)).toBeGreaterThanOrEqual(5e11);
+    expect(tuneBatch(flops(8192), false)).toBe(1);
+    expect(tuneBatch(flops(512), false)).toBe(64);
+    expect(tuneBatch(flops(4096), true)).toBe(1);
+  });
+
+  it('re-times the fastest candidates, a timing that never completed last', () => {
+    expect(fastest([3, 1, Infinity, 2, NaN, 1], 3)).toEqual([1, 5, 3]);
+    expect(fastest([NaN, 5], 3)).toEqual([1, 0]);
   });
 });
