@@ -13,8 +13,10 @@
 //   - DEPTH = 2 (with STAGES = 2): two register sets, so a tile's global loads are issued two steps
 //     before they are stored (two tiles' multiplies hide their latency instead of one); the tile for
 //     step t+1 is stored at the start of step t, into the buffer step t-1 read;
-//   - PAD halves of padding per staged row (8: rows 16 bytes apart in the bank space, so the 8 rows
-//     of a matrix load hit distinct banks; 0: the unpadded stride, to measure what conflicts cost).
+//   - PAD halves of padding per staged row (8: rows an odd number of 16-byte groups apart, so the 8
+//     rows of a matrix load hit distinct banks; unpadded 32-deep rows were 16% slower on the H100).
+// On the H100 the 128×128×16 block of 2×2 subgroups with 64×64 pieces (24 KiB: room for two per SM)
+// is the fastest at every large shape; see bench/notes/gemm.md for the configurations that lost.
 // Staged tiles are arrays of vec4<f16> (an 8-half global vector is two stores); matrix loads count
 // offsets and strides in vec4<f16> elements (the extension's rule: elements of the array pointed to).
 // W [N,K] read as the right operand (K×N) is column-major with stride = its row length.
