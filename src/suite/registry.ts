@@ -7,11 +7,10 @@
 import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
 import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
 import { PdbError } from '../gpu/errors';
-// families: imports
 import { ATTENTION_SPECS, attentionCases } from '../kernels/attention';
-import { KV_SPECS, kvCases } from '../kernels/kv-cache';
 import { GEMM_SPECS, gemmCases } from '../kernels/gemm';
 import { GEMV_SPECS, gemvCases } from '../kernels/gemv';
+import { KV_SPECS, kvCases } from '../kernels/kv-cache';
 
 export const PRESETS = ['test', 'quick', 'full'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -21,11 +20,10 @@ export const SPECS: readonly KernelSpec[] = [
   copySpec,
   fmaF32Spec,
   fmaF16Spec,
-  // families: specs
-  ...ATTENTION_SPECS,
-  ...KV_SPECS,
   ...GEMM_SPECS,
   ...GEMV_SPECS,
+  ...ATTENTION_SPECS,
+  ...KV_SPECS,
 ] as unknown as readonly KernelSpec[];
 
 /** Device limits that shape the case list (a run clamps working sets to them). */
@@ -46,14 +44,8 @@ function ceilingCases(preset: Preset, limits: CaseLimits): BenchCase[] {
 
 /** Cases of a preset for a device with these limits, optionally filtered by a regex over case ids. */
 export function casesFor(preset: Preset, limits: CaseLimits, filter?: string): BenchCase[] {
-  const all = [
-    ...ceilingCases(preset, limits),
-    // families: cases
-    ...attentionCases(preset),
-    ...kvCases(preset),
-    ...gemmCases(preset),
-    ...gemvCases(preset),
-  ];
+  // Ceilings first: every later case is rated against them. Then prefill, decode, the KV cache.
+  const all = [...ceilingCases(preset, limits), ...gemmCases(preset), ...gemvCases(preset), ...attentionCases(preset), ...kvCases(preset)];
   if (filter === undefined || filter === '') return all;
   const re = compileFilter(filter);
   return all.filter((c) => re.test(c.id));
