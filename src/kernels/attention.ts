@@ -31,6 +31,7 @@ import { attendGroup, causalEntries, decodeChunk, decodeFlops, headsPerWorkgroup
 import { destroyOnError, drawTensor, elementSize, fillTensor, floatBits, readElements, tensorValue, type AttnDtype, type FilledTensor } from './attention-data';
 import { PAGE_SIZE, pageTable, pagesFor, scatterToPages } from './kv-layout';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+import type { Preset } from '../suite/presets';
 
 const PRELUDE: Record<AttnDtype, string> = { f32: dtypeF32Wgsl, f16: dtypeF16Wgsl };
 
@@ -650,7 +651,6 @@ export const ATTENTION_SPECS = [
   decodeSplitPagedF16Spec,
 ] as const;
 
-type Preset = 'test' | 'quick' | 'full';
 
 const M = LLAMA3_8B;
 const llama = (n: number): PrefillShape => ({ h: M.heads, kv: M.kvHeads, d: M.headDim, n });

@@ -34,6 +34,7 @@ import { compare } from '../suite/verify';
 import { fillF16, fillF32, hashSeed } from '../util/hash';
 import type { Rng } from '../util/rng';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+import type { Preset } from '../suite/presets';
 
 export interface GemmShape extends Shape {
   m: number;
@@ -633,13 +634,12 @@ export const gemmSubgroupMatrixSpec = specOf('subgroup-matrix', 'f16');
 /** Every GEMM spec, for the registry. */
 export const GEMM_SPECS: readonly KernelSpec<GemmShape>[] = ALL.map((x) => x.spec);
 
-type GemmPreset = 'test' | 'quick' | 'full';
 
 /** The fast kernels, run on every shape of a sweep; the baselines stop at 4096 (8192³ naive takes seconds per run). */
 const FAST: readonly KernelSpec<GemmShape>[] = [gemmRegblockSpec, gemmHfmaSpec, gemmSubgroupMatrixSpec];
 
 /** Cases of the GEMM family for a preset, without duplicates (a prefill shape may equal a square one). */
-export function gemmCases(preset: GemmPreset): BenchCase[] {
+export function gemmCases(preset: Preset): BenchCase[] {
   const cases: BenchCase[] = [];
   const add = (spec: KernelSpec<GemmShape>, shape: GemmShape): void => {
     const c = makeCase(spec, shape);

@@ -53,6 +53,7 @@ import { DECODE_BATCHES, LLAMA3_8B, linearLayers } from '../suite/shapes';
 import { fillF16, fillF32, fillU32, hashSeed } from '../util/hash';
 import type { Rng } from '../util/rng';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape, type Tolerance } from './spec';
+import type { Preset } from '../suite/presets';
 
 export const GEMV_FORMATS = ['f32', 'f16', 'int8', 'int4'] as const;
 export type GemvFormat = (typeof GEMV_FORMATS)[number];
@@ -472,7 +473,7 @@ export const GEMV_SQUARES = [4096, 8192, 16384] as const;
  *           gate/up, down, LM head) in subgroup, split-K and rowset; the batch sweep B = 1…64 at 8192²
  *           in subgroup and rowset.
  */
-export function gemvCases(preset: 'test' | 'quick' | 'full'): BenchCase[] {
+export function gemvCases(preset: Preset): BenchCase[] {
   const cases: BenchCase[] = [];
   const add = (v: GemvVariant, f: GemvFormat, shape: GemvShape): void => {
     const c = makeCase(spec(v, f), shape);

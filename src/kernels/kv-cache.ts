@@ -19,6 +19,7 @@ import { fillU32, hashSeed } from '../util/hash';
 import { destroyOnError, drawTensor, elementSize, fillTensor, readElements, tensorValue, type AttnDtype } from './attention-data';
 import { PAGE_SIZE, pageTable, pagesFor, rowStart, scatterToPages } from './kv-layout';
 import { makeCase, type BenchCase, type KernelInstance, type KernelSpec, type Shape } from './spec';
+import type { Preset } from '../suite/presets';
 
 /** An append of n tokens at position pos, from a QKV output with h query heads. */
 export interface AppendShape extends Shape {
@@ -311,7 +312,6 @@ export const KV_SPECS = [
   readPagedF16Spec,
 ] as const;
 
-type Preset = 'test' | 'quick' | 'full';
 
 const M = LLAMA3_8B;
 

@@ -1,9 +1,4 @@
-/**
- * The registry: every kernel spec, and the cases each preset runs. Presets:
- *   test  — tiny shapes, seconds on a software adapter (CI);
- *   quick — real working sets, a minute on a GPU;
- *   full  — the reference sweep (what BENCHMARKS.md reports).
- */
+/** The registry: every kernel spec, and the cases each preset (suite/presets.ts) runs. */
 import { copySpec, fmaF16Spec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
 import { makeCase, type BenchCase, type KernelSpec } from '../kernels/spec';
 import { PdbError } from '../gpu/errors';
@@ -11,9 +6,9 @@ import { ATTENTION_SPECS, attentionCases } from '../kernels/attention';
 import { GEMM_SPECS, gemmCases } from '../kernels/gemm';
 import { GEMV_SPECS, gemvCases } from '../kernels/gemv';
 import { KV_SPECS, kvCases } from '../kernels/kv-cache';
+import type { Preset } from './presets';
 
-export const PRESETS = ['test', 'quick', 'full'] as const;
-export type Preset = (typeof PRESETS)[number];
+export { PRESETS, isPreset, type Preset } from './presets';
 
 /** Every spec, for listings. */
 export const SPECS: readonly KernelSpec[] = [
@@ -58,8 +53,4 @@ export function compileFilter(filter: string): RegExp {
   } catch (e) {
     throw new PdbError('bad-filter', `The filter ${JSON.stringify(filter)} is not a valid regular expression (${e instanceof Error ? e.message : String(e)}); example: --filter 'ceiling/copy'.`);
   }
-}
-
-export function isPreset(s: string): s is Preset {
-  return (PRESETS as readonly string[]).includes(s);
 }
