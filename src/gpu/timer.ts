@@ -24,6 +24,18 @@ const MAX_SPANS_PER_SUBMIT = 64;
 /** Quantization at or above this step (ns) marks a coarsened clock (Chrome rounds to 100 µs). */
 const QUANTIZED_NS = 10_000n;
 
+/**
+ * What spans (ns) tell about a timestamp clock: its step is the GCD of the spans seen, and a step of
+ * 10 µs or more marks a coarsened clock. Only spans that vary tell the step (the GCD of identical
+ * spans is the span itself), so fewer than 4 spans or a single distinct value say nothing.
+ */
+export function timestampInfo(spans: readonly bigint[]): TimerInfo {
+  const distinct = new Set(spans.map(String));
+  if (spans.length < 4 || distinct.size < 2) return { kind: 'timestamp', resolution_ns: null, quantized: false };
+  const g = gcdAll(spans);
+  return { kind: 'timestamp', resolution_ns: Number(g), quantized: g >= QUANTIZED_NS };
+}
+
 class TimestampTimer implements SpanTimer {
   readonly kind = 'timestamp' as const;
   private readonly querySet: GPUQuerySet;
@@ -73,11 +85,7 @@ class TimestampTimer implements SpanTimer {
   }
 
   info(): TimerInfo {
-    // Only spans that vary tell the clock's step: the GCD of identical spans is the span itself.
-    const distinct = new Set(this.spansSeen.map(String));
-    if (this.spansSeen.length < 4 || distinct.size < 2) return { kind: 'timestamp', resolution_ns: null, quantized: false };
-    const g = gcdAll(this.spansSeen);
-    return { kind: 'timestamp', resolution_ns: Number(g), quantized: g >= QUANTIZED_NS };
+    return timestampInfo(this.spansSeen);
   }
 
   destroy(): void {

@@ -66,7 +66,7 @@ async function runOnce(ctx: GpuContext, inst: KernelInstance): Promise<void> {
 }
 
 /** Smallest batch whose span reaches the target, doubling from 1 (spans of 0 mean "below the step"). */
-async function calibrate(timer: SpanTimer, inst: KernelInstance, opts: RunOptions): Promise<{ batch: number; perExecMs: number }> {
+export async function calibrate(timer: SpanTimer, inst: Pick<KernelInstance, 'encode'>, opts: Pick<RunOptions, 'minSpanMs' | 'maxBatch'>): Promise<{ batch: number; perExecMs: number }> {
   let batch = 1;
   for (;;) {
     const spans = await timer.measure((p) => inst.encode(p), batch, 3);
