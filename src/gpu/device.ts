@@ -32,6 +32,21 @@ export const RECORDED_LIMITS = [...RAISED_LIMITS, 'maxUniformBufferBindingSize',
 
 export type RaisedLimit = (typeof RAISED_LIMITS)[number];
 
+type Limits = Readonly<Record<string, number | undefined>>;
+
+/**
+ * Largest storage buffer a kernel can bind, bytes: the smaller of the binding and buffer limits
+ * (WebGPU's defaults, 128 MiB and 256 MiB, where a limit is unknown).
+ */
+export function maxBindingBytes(limits: Limits): number {
+  return Math.min(limits.maxStorageBufferBindingSize ?? 134217728, limits.maxBufferSize ?? 268435456);
+}
+
+/** Workgroups per dispatch dimension (WebGPU's default 65535 where unknown). */
+export function maxWorkgroupsPerDim(limits: Limits): number {
+  return limits.maxComputeWorkgroupsPerDimension ?? 65535;
+}
+
 /** A subgroup-matrix configuration offered by the adapter (chromium-experimental-subgroup-matrix). */
 export interface SubgroupMatrixConfig {
   componentType: string;

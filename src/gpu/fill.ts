@@ -1,6 +1,6 @@
 /** Seeded GPU-side fills (shaders/common/fill.wgsl); the CPU reads the same values through util/hash. */
 import fillWgsl from '../../shaders/common/fill.wgsl?raw';
-import type { GpuContext } from './device';
+import { type GpuContext, maxWorkgroupsPerDim } from './device';
 import { uniformBuffer } from './buffers';
 import { bindBuffers, dispatch2d, getPipeline } from './pipeline';
 
@@ -17,7 +17,7 @@ export async function fillBuffer(ctx: GpuContext, dst: GPUBuffer, words: number,
   if (!Number.isInteger(Math.log2(scale))) throw new Error(`fill scale ${scale} is not a power of two`);
   const { device } = ctx;
   const pipeline = await getPipeline(device, { label: `fill-${mode}`, code: fillWgsl, entryPoint: 'main', constants: { WG, MODE: MODES[mode] } });
-  const [gx, gy] = dispatch2d(Math.ceil(words / WG), ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+  const [gx, gy] = dispatch2d(Math.ceil(words / WG), maxWorkgroupsPerDim(ctx.limits));
   const params = new ArrayBuffer(16);
   const u = new Uint32Array(params);
   u[0] = words;

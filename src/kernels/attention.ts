@@ -21,7 +21,7 @@ import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
 import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
 import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
+import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase } from '../gpu/errors';
 import { bindBuffers, getPipeline } from '../gpu/pipeline';
 import { autotune, type Candidate } from '../suite/autotune';
@@ -82,10 +82,6 @@ function scoreScale(d: number): number {
 function checkHeads(s: { h: number; kv: number; d: number }): void {
   if (!(HEAD_DIMS as readonly number[]).includes(s.d)) throw new SkipCase(`head_dim ${s.d} is not one of the specialized sizes ${HEAD_DIMS.join(', ')}`);
   if (s.kv < 1 || s.h % s.kv !== 0) throw new SkipCase(`heads ${s.h} is not a multiple of kv_heads ${s.kv}`);
-}
-
-function maxPerDim(ctx: GpuContext): number {
-  return ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
 }
 
 /**
@@ -256,7 +252,7 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     check(ctx, s) {
       checkHeads(s);
       if (tiledConfigsFor(ctx, s.d).length === 0) throw new SkipCase(`no tiled configuration fits this device's workgroup memory at d=${s.d} (the smallest needs ${Math.min(tiledSharedBytes(s.d, 32), qregSharedBytes(s.d))} B)`);
-      if (Math.ceil(s.n / 32) > maxPerDim(ctx) || s.h > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
+      if (Math.ceil(s.n / 32) > maxWorkgroupsPerDim(ctx.limits) || s.h > maxWorkgroupsPerDim(ctx.limits)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
     },
     flops: (s) => prefillFlops(s.h, s.n, s.d),
     bytes: (s) => prefillBytes(s, dtype),
@@ -325,7 +321,6 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
 function naivePrefillSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
   const scores = buildAttentionWgsl(naiveScoresWgsl, dtype);
   const pv = buildAttentionWgsl(naivePvWgsl, dtype);
-  const limitOf = (ctx: GpuContext): number => Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
   return {
     family: 'attention',
     variant: 'prefill-naive',
@@ -336,11 +331,11 @@ function naivePrefillSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     requires: [],
     check(ctx, s) {
       checkHeads(s);
-      const limit = limitOf(ctx);
+      const limit = maxBindingBytes(ctx.limits);
       if (naiveHeadGroups(s.h, s.n, limit) === null) {
         throw new SkipCase(`one head's ${s.n}×${s.n} f32 score matrix is ${((s.n * s.n * 4) / 2 ** 30).toFixed(2)} GiB, over this device's storage binding limit of ${(limit / 2 ** 30).toFixed(2)} GiB`);
       }
-      if (s.n > maxPerDim(ctx)) throw new SkipCase(`N = ${s.n} rows exceed maxComputeWorkgroupsPerDimension for the softmax grid`);
+      if (s.n > maxWorkgroupsPerDim(ctx.limits)) throw new SkipCase(`N = ${s.n} rows exceed maxComputeWorkgroupsPerDimension for the softmax grid`);
     },
     flops: (s) => prefillFlops(s.h, s.n, s.d),
     // S is written (scores), read and written (softmax), read (P·V): 4 passes over the causal triangle.
@@ -348,7 +343,7 @@ function naivePrefillSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
     tolerance: () => attentionTolerance(dtype),
     async build(ctx, s, rng): Promise<KernelInstance> {
       const { device } = ctx;
-      const hg = naiveHeadGroups(s.h, s.n, limitOf(ctx));
+      const hg = naiveHeadGroups(s.h, s.n, maxBindingBytes(ctx.limits));
       if (hg === null) throw new SkipCase('score matrix over the binding limit');
       const b = await prefillBuffers(ctx, s, dtype, rng);
       const owned: GPUBuffer[] = [b.q, b.k, b.v, b.o];
@@ -522,9 +517,9 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
       if (paged && !(page > 0)) throw new SkipCase('a paged case needs a page size > 0');
       const es = elementSize(dtype);
       const bytes = s.kv * (paged ? pagesFor(s.l, page) * page : s.l) * s.d * es;
-      const limit = Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
+      const limit = maxBindingBytes(ctx.limits);
       if (bytes > limit) throw new SkipCase(`the K cache of ${bytes} B exceeds this device's storage binding limit of ${limit} B`);
-      if (s.h > maxPerDim(ctx) || Math.ceil(s.l / 64) > maxPerDim(ctx)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
+      if (s.h > maxWorkgroupsPerDim(ctx.limits) || Math.ceil(s.l / 64) > maxWorkgroupsPerDim(ctx.limits)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
     },
     flops: (s) => decodeFlops(s.h, s.l, s.d),
     bytes: (s) => decodeBytes(s, dtype),

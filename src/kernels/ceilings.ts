@@ -9,7 +9,7 @@ import fmaF16Wgsl from '../../shaders/ceilings/fma-f16.wgsl?raw';
 import fmaF16x2Wgsl from '../../shaders/ceilings/fma-f16x2.wgsl?raw';
 import { f16round } from '@petamoriken/float16';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
+import { maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase } from '../gpu/errors';
 import { fillBuffer } from '../gpu/fill';
 import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
@@ -19,15 +19,9 @@ import type { KernelInstance, KernelSpec, Shape } from './spec';
 
 const WG = 256;
 
-function maxPerDim(ctx: GpuContext): number {
-  return ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-}
-
 /** Largest copy buffer this device allows, in bytes (a multiple of 16). */
 export function maxCopyBytes(limits: Readonly<Record<string, number | undefined>>): number {
-  // WebGPU defaults when a limit is unknown: 128 MiB bindings, 256 MiB buffers.
-  const lim = Math.min(limits.maxStorageBufferBindingSize ?? 134217728, limits.maxBufferSize ?? 268435456);
-  return Math.floor(lim / 16) * 16;
+  return Math.floor(maxBindingBytes(limits) / 16) * 16;
 }
 
 export interface CopyShape extends Shape {
@@ -60,7 +54,7 @@ export const copySpec: KernelSpec<CopyShape> = {
     await fillBuffer(ctx, src, n * 4, 'f32', seedWord);
     const pipeline = await getPipeline(device, { label: 'ceiling-copy', code: copyWgsl, entryPoint: 'main', constants: { WG } });
     // ~4 vec4 per invocation: enough to amortize index math, and the grid still fills any GPU.
-    const [gx, gy] = dispatch2d(Math.ceil(n / (WG * 4)), maxPerDim(ctx));
+    const [gx, gy] = dispatch2d(Math.ceil(n / (WG * 4)), maxWorkgroupsPerDim(ctx.limits));
     const params = uniformBuffer(device, new Uint32Array([n, gx, gy, 0]), 'copy-params');
     const bind = bindBuffers(device, pipeline, 'copy', [src, dst, params]);
     return {
@@ -140,7 +134,7 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
     check(ctx, s) {
       if (s.threads % 1024 !== 0) throw new SkipCase(`fma threads ${s.threads} is not a multiple of 1024 (the largest workgroup tried)`);
       if (s.steps % 16 !== 0) throw new SkipCase(`fma steps ${s.steps} is not a multiple of 16`);
-      if (s.threads / 128 > maxPerDim(ctx) ** 2) throw new SkipCase(`fma threads ${s.threads} exceed this device's dispatch limits`);
+      if (s.threads / 128 > maxWorkgroupsPerDim(ctx.limits) ** 2) throw new SkipCase(`fma threads ${s.threads} exceed this device's dispatch limits`);
     },
     flops: (s) => s.threads * s.steps * FLOP_PER_STEP,
     bytes: (s) => s.threads * 4,
@@ -155,7 +149,7 @@ function fmaSpec(dtype: 'f32' | 'f16'): KernelSpec<FmaShape> {
       for (const { form, code, wg, unroll } of forms.flatMap((f) => FMA_CONFIGS.map((c) => ({ ...f, ...c })))) {
         if (wg > (ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256) || wg > (ctx.limits.maxComputeWorkgroupSizeX ?? 256)) continue;
         const pipeline = await getPipeline(device, { label: `ceiling-fma-${dtype}-${form}`, code, entryPoint: 'main', constants: { WG: wg, UNROLL: unroll } });
-        const [gx, gy] = dispatch2d(s.threads / wg, maxPerDim(ctx));
+        const [gx, gy] = dispatch2d(s.threads / wg, maxWorkgroupsPerDim(ctx.limits));
         if (gx * gy * wg !== s.threads) continue;
         const params = uniformBuffer(device, new Uint32Array([s.steps, gx, 0, 0]), `fma-${dtype}-params`);
         owned.push(params);

@@ -23,7 +23,7 @@ import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
 import subgroupMatrixVecWgsl from '../../shaders/gemm/subgroup-matrix-vec.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
+import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase, errorMessage } from '../gpu/errors';
 import { fillBuffer } from '../gpu/fill';
 import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
@@ -423,10 +423,9 @@ function makeSpec(v: GemmVariant): KernelSpec<GemmShape> {
         if (lo !== 32 || hi !== 32) throw new SkipCase(`the subgroup-matrix kernel is written for subgroups of 32 invocations; this adapter reports ${lo ?? '?'}..${hi ?? '?'}`);
       }
       const bytes = gemmBufferBytes(s, v);
-      const bind = ctx.limits.maxStorageBufferBindingSize ?? 134217728;
-      const maxBuf = ctx.limits.maxBufferSize ?? 268435456;
+      const limit = maxBindingBytes(ctx.limits);
       const biggest = Math.max(bytes.a, bytes.b, bytes.c);
-      if (biggest > Math.min(bind, maxBuf)) throw new SkipCase(`a ${biggest} B operand exceeds this device's buffer/binding limit of ${Math.min(bind, maxBuf)} B`);
+      if (biggest > limit) throw new SkipCase(`a ${biggest} B operand exceeds this device's buffer/binding limit of ${limit} B`);
     },
     flops: gemmFlops,
     bytes: (s) => gemmBytes(s, v.storage),
@@ -458,7 +457,7 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
       const m = Math.floor(i / s.n);
       return gemmReference(aAt, bAt, v.layout, m, i - m * s.n, s.k);
     };
-    const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+    const maxPerDim = maxWorkgroupsPerDim(ctx.limits);
     const maxInvocations = ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256;
     const maxShared = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
     const readOutputs = async (indices: readonly number[]): Promise<Float32Array> => {

@@ -44,7 +44,7 @@ import formatsWgsl from '../../shaders/gemv/formats.wgsl?raw';
 import f16PackedWgsl from '../../shaders/gemv/f16-packed.wgsl?raw';
 import f16NativeWgsl from '../../shaders/gemv/f16-native.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer, uploadBuffer } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
+import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase } from '../gpu/errors';
 import { fillBuffer, type FillMode } from '../gpu/fill';
 import { dispatch2d, getPipeline } from '../gpu/pipeline';
@@ -323,7 +323,7 @@ export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Part
     check(ctx, s) {
       if (![s.n, s.k, s.b].every((v) => Number.isInteger(v) && v >= 1)) throw new SkipCase(`gemv shape n=${s.n}, k=${s.k}, b=${s.b} needs positive integers`);
       const l = gemvLayout(format, s.n, s.k);
-      const maxBind = Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
+      const maxBind = maxBindingBytes(ctx.limits);
       // Split-K partials are largest with 2 rows per subgroup (fewer row sets, more splits).
       const splits = variant === 'splitk' ? splitCount(Math.ceil(s.n / 2), l.units, ctx.info.subgroup_max_size ?? 32).splits : 1;
       const biggest = Math.max(4 * l.weightWords, 4 * s.b * l.ldw, 4 * splits * s.b * s.n);
@@ -339,7 +339,7 @@ export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Part
 async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvFormat, code: string, s: GemvShape, rng: Rng, pinned?: Partial<GemvConfig>): Promise<KernelInstance> {
   const { device } = ctx;
   const l = gemvLayout(format, s.n, s.k);
-  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const maxDim = maxWorkgroupsPerDim(ctx.limits);
   const maxWg = Math.min(ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256, ctx.limits.maxComputeWorkgroupSizeX ?? 256);
   const sgHint = ctx.info.subgroup_max_size ?? 32;
   const wt: GemvWeights = { format, n: s.n, k: s.k, units: l.units, seedW: hashSeed(rng.int(0x7fffffff)), seedS: hashSeed(rng.int(0x7fffffff)) };

@@ -10,7 +10,7 @@
 import appendWgsl from '../../shaders/kv/append.wgsl?raw';
 import readWgsl from '../../shaders/kv/read.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer, uploadBuffer } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
+import { maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase } from '../gpu/errors';
 import { fillBuffer } from '../gpu/fill';
 import { bindBuffers, dispatch2d, getPipeline } from '../gpu/pipeline';
@@ -62,10 +62,6 @@ function checkRow(d: number, dtype: AttnDtype): void {
   if (!Number.isInteger(row4(d, dtype))) throw new SkipCase(`a head row of ${d} ${dtype} is not a whole number of 16-byte words`);
 }
 
-function bindingLimit(ctx: GpuContext): number {
-  return Math.min(ctx.limits.maxStorageBufferBindingSize ?? 134217728, ctx.limits.maxBufferSize ?? 268435456);
-}
-
 /** Bytes an append moves: the K and V parts of n QKV rows read once, and written once into the cache. */
 export function appendBytes(s: AppendShape, dtype: AttnDtype): number {
   return 2 * (2 * s.n * s.kv * s.d * elementSize(dtype));
@@ -89,7 +85,7 @@ function appendSpec<S extends AppendShape>(kind: 'prefill' | 'decode', paged: bo
       if (kind === 'decode' && s.n !== 1) throw new SkipCase('a decode append writes exactly one token');
       const qkvBytes = s.n * (s.h + 2 * s.kv) * s.d * elementSize(dtype);
       const cacheBytes = s.kv * (s.pos + s.n + PAGE_SIZE) * s.d * elementSize(dtype);
-      if (Math.max(qkvBytes, cacheBytes) > bindingLimit(ctx)) throw new SkipCase(`the buffers exceed this device's storage binding limit of ${bindingLimit(ctx)} B`);
+      if (Math.max(qkvBytes, cacheBytes) > maxBindingBytes(ctx.limits)) throw new SkipCase(`the buffers exceed this device's storage binding limit of ${maxBindingBytes(ctx.limits)} B`);
     },
     flops: () => 0,
     bytes: (s) => appendBytes(s, dtype),
@@ -119,7 +115,7 @@ function appendSpec<S extends AppendShape>(kind: 'prefill' | 'decode', paged: bo
         const r4 = row4(s.d, dtype);
         const pipeline = await getPipeline(device, { label: 'kv-append', code: appendWgsl, entryPoint: 'main', constants: { WG: APPEND_WG } });
         const words = s.n * 2 * s.kv * r4;
-        const [gx, gy] = dispatch2d(Math.ceil(words / APPEND_WG), ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+        const [gx, gy] = dispatch2d(Math.ceil(words / APPEND_WG), maxWorkgroupsPerDim(ctx.limits));
         const params = uniformBuffer(device, new Uint32Array([s.n, s.pos, s.h, s.kv, r4, cap, page, gx]), 'kv-append-params');
         owned.push(params);
         const bind = bindBuffers(device, pipeline, 'kv-append', [qkv, kc, vc, tableBuf, params]);
@@ -205,8 +201,8 @@ function readSpec<S extends ReadShape>(paged: boolean, dtype: AttnDtype): Kernel
       if (256 % r4 !== 0) throw new SkipCase(`a row of ${r4} 16-byte words does not divide the 256-invocation workgroup`);
       const page = paged ? (s as unknown as PagedReadShape).page : 0;
       const bytes = s.kv * (paged ? pagesFor(s.l, page) * page : s.l) * s.d * elementSize(dtype);
-      if (bytes > bindingLimit(ctx)) throw new SkipCase(`the K cache of ${bytes} B exceeds this device's storage binding limit of ${bindingLimit(ctx)} B`);
-      if (Math.ceil(s.l / READ_CHUNK) > (ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535)) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
+      if (bytes > maxBindingBytes(ctx.limits)) throw new SkipCase(`the K cache of ${bytes} B exceeds this device's storage binding limit of ${maxBindingBytes(ctx.limits)} B`);
+      if (Math.ceil(s.l / READ_CHUNK) > (maxWorkgroupsPerDim(ctx.limits))) throw new SkipCase('the grid exceeds maxComputeWorkgroupsPerDimension');
     },
     flops: () => 0,
     bytes: (s) => readBytes(s, dtype),
