@@ -52,6 +52,11 @@ usage: npm run bench -- [options]        (or: node dist-node/pdbench.mjs [option
 exit status: 0 all cases verified (or skipped with a reason), 1 a case failed verification or errored,
 2 bad command line, 3 no usable GPU (no adapter, lost device, missing feature).`;
 
+/** Dawn toggles from a whitespace-separated list (PDB_DAWN_FLAGS, or one --dawn-flag value). */
+export function splitFlags(list: string | undefined): string[] {
+  return (list ?? '').split(/\s+/).filter((f) => f.length > 0);
+}
+
 function bad(msg: string): never {
   throw new PdbError('bad-option', `${msg} (see --help).`);
 }
@@ -110,7 +115,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   const preset = v.preset ?? 'quick';
   if (!isPreset(preset)) bad(`--preset must be one of ${PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
   if (v.filter !== undefined) compileFilter(v.filter);
-  const flags = [...(env.PDB_DAWN_FLAGS ?? '').split(/\s+/).filter((s) => s.length > 0), ...(v['dawn-flag'] ?? []).flatMap((f) => f.split(/\s+/)).filter((s) => s.length > 0)];
+  const flags = [...splitFlags(env.PDB_DAWN_FLAGS), ...(v['dawn-flag'] ?? []).flatMap(splitFlags)];
   const peaks: CliOptions['peaks'] = {};
   const f32 = positive('peak-f32', v['peak-f32']);
   const f16 = positive('peak-f16', v['peak-f16']);

@@ -1,5 +1,6 @@
 /** Shared GPU context for the Dawn tier: one device per test file, SwiftShader where there is no GPU. */
 import { createNodeGpu } from '../../bench/dawn';
+import { splitFlags } from '../../bench/options';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device';
 import { DEFAULT_RUN, type RunOptions } from '../../src/suite/runner';
 
@@ -7,7 +8,7 @@ let ctx: Promise<GpuContext> | null = null;
 
 export function testGpu(): Promise<GpuContext> {
   if (!ctx) {
-    const { gpu, runtime } = createNodeGpu((process.env.PDB_DAWN_FLAGS ?? '').split(/\s+/).filter(Boolean));
+    const { gpu, runtime } = createNodeGpu(splitFlags(process.env.PDB_DAWN_FLAGS));
     ctx = acquireGpu(gpu, { runtime });
   }
   return ctx;
