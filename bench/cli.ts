@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { acquireGpu, type GpuContext } from '../src/gpu/device';
 import { PdbError, errorMessage, isPdbError } from '../src/gpu/errors';
 import { userPeaks } from '../src/peaks/database';
-import { describeContext, formatTable, toCsv, toMarkdown } from '../src/report/format';
+import { describeContext, formatTable, machineNote, toCsv, toMarkdown } from '../src/report/format';
 import { parseResultsDoc, type ResultsDoc } from '../src/report/schema';
 import { casesFor } from '../src/suite/registry';
 import { DEFAULT_RUN, runSuite } from '../src/suite/runner';
@@ -66,12 +66,14 @@ async function main(argv: readonly string[]): Promise<number> {
       trials: opts.trials,
       warmup: opts.warmup,
       wallClock: opts.wallClock,
+      probe: opts.probe ? 'auto' : 'off',
       preset: opts.preset,
       onProgress: ({ index, total, id, result }) => {
         if (!result) return;
         const fig = result.gflops !== null ? `${(result.gflops / 1000).toPrecision(3)} TFLOP/s` : result.gbps !== null ? `${result.gbps.toPrecision(4)} GB/s` : '';
         const tuned = result.config?.tile ?? result.config?.form;
-        progress(`[${index + 1}/${total}] ${id}  ${result.status}${fig ? `  ${fig}` : ''}${tuned !== undefined ? `  [${tuned}]` : ''}${result.reason ? `  (${result.reason})` : ''}`);
+        const machine = machineNote(result);
+        progress(`[${index + 1}/${total}] ${id}  ${result.status}${fig ? `  ${fig}` : ''}${tuned !== undefined ? `  [${tuned}]` : ''}${machine ? `  {${machine}}` : ''}${result.reason ? `  (${result.reason})` : ''}`);
       },
     });
     if (Object.keys(opts.peaks).length > 0) doc.context.peaks = userPeaks(opts.peaks);

@@ -16,6 +16,7 @@ export interface CliOptions {
   seed: number;
   dawnFlags: string[];
   wallClock: boolean;
+  probe: boolean;
   software: boolean;
   list: boolean;
   help: boolean;
@@ -40,6 +41,9 @@ usage: npm run bench -- [options]        (or: node dist-node/pdbench.mjs [option
   --warmup N              warm-up spans per case (default ${DEFAULT_RUN.warmup})
   --seed N                seed of every input and verification sample (default ${DEFAULT_RUN.seed})
   --wall-clock            time with the wall clock even when timestamp queries exist
+  --no-probe              do not time a short copy around each case (on by default on hardware GPUs: a case
+                          timed while the copy runs below 85% of its best rate is re-timed, up to 3 times,
+                          and flagged 'machine degraded' if it never recovers)
   --dawn-flag FLAG        Dawn toggle, repeatable (e.g. enable-dawn-features=allow_unsafe_apis); PDB_DAWN_FLAGS adds more
   --software              use SwiftShader (a software Vulkan) instead of the GPU: correct but slow, never rated
   --require-feature NAME  fail unless the adapter has this WebGPU feature (repeatable)
@@ -95,6 +99,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         warmup: { type: 'string' },
         seed: { type: 'string' },
         'wall-clock': { type: 'boolean' },
+        'no-probe': { type: 'boolean' },
         'dawn-flag': { type: 'string', multiple: true },
         software: { type: 'boolean' },
         'require-feature': { type: 'string', multiple: true },
@@ -138,6 +143,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     seed: int('seed', v.seed, DEFAULT_RUN.seed, 0),
     dawnFlags: [...new Set(flags)],
     wallClock: v['wall-clock'] ?? false,
+    probe: !(v['no-probe'] ?? false),
     software: v.software ?? false,
     list: v.list ?? false,
     help: v.help ?? false,

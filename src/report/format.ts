@@ -43,11 +43,27 @@ export const COLUMNS: readonly [keyof Row, string][] = [
   ['note', 'note'],
 ];
 
+/**
+ * What the machine-state probe saw, in words: '' when the first attempt was healthy (or no probe ran),
+ * else how many times the case was re-timed and, when it never recovered, that its figure is from a
+ * slowed machine (the lowest probe of the kept attempt as a share of the run's best).
+ */
+export function machineNote(r: CaseResult): string {
+  const m = r.machine;
+  if (!m || m.probe_gbps.length === 0) return '';
+  const kept = m.probe_gbps[m.probe_gbps.length - 1] ?? [0, 0];
+  const low = m.probe_best_gbps > 0 ? Math.min(kept[0], kept[1]) / m.probe_best_gbps : 0;
+  if (m.degraded) return `machine degraded while timed: copy probe at ${pct(low)} of its best after ${m.probe_gbps.length} attempt(s)`;
+  if (m.probe_gbps.length > 1) return `re-timed ${m.probe_gbps.length - 1}× (copy probe was low)`;
+  return '';
+}
+
 /** One display row per result; utilization is against the peak and the measured ceiling. */
 export function toRow(r: CaseResult, doc: ResultsDoc): Row {
   const software = doc.context.device.software;
   const u = utilization(r, doc.ceilings, software ? null : doc.context.peaks);
-  const note = r.status === 'ok' ? (u?.suspect ? `over 100% (${u.metric}): suspect` : '') : (r.reason ?? '');
+  const note =
+    r.status === 'ok' ? [u?.suspect ? `over 100% (${u.metric}): suspect` : '', machineNote(r)].filter((s) => s.length > 0).join('; ') : (r.reason ?? '');
   return {
     id: r.id,
     status: r.status,
@@ -80,6 +96,13 @@ export function describeContext(doc: ResultsDoc): string[] {
       ? `theoretical peaks (${c.peaks.name}; ${c.peaks.source}): f32 ${fmt(c.peaks.f32_gflops === null ? null : c.peaks.f32_gflops / 1000)} TFLOP/s, f16 ${fmt(c.peaks.f16_gflops === null ? null : c.peaks.f16_gflops / 1000)} TFLOP/s, f16 matrix units ${fmt(c.peaks.f16_matrix_gflops === null ? null : c.peaks.f16_matrix_gflops / 1000)} TFLOP/s, ${fmt(c.peaks.bandwidth_gbps)} GB/s`
       : 'theoretical peaks: none known for this adapter (give them with --peak-f32/--peak-f16/--peak-f16-matrix/--peak-bw)',
   ];
+  const probed = doc.results.filter((r) => r.machine !== undefined);
+  if (probed.length > 0) {
+    const best = Math.max(...probed.map((r) => r.machine?.probe_best_gbps ?? 0));
+    const retimed = probed.filter((r) => (r.machine?.probe_gbps.length ?? 0) > 1).length;
+    const degraded = probed.filter((r) => r.machine?.degraded === true).length;
+    lines.push(`machine probe: a short device copy around each case, best ${fmt(best)} GB/s; ${retimed} of ${probed.length} cases re-timed because it ran below 85% of its best, ${degraded} flagged as timed on a degraded machine`);
+  }
   return lines;
 }
 
@@ -106,13 +129,13 @@ export function toMarkdown(doc: ResultsDoc): string {
 
 /** CSV with raw numbers (no formatting), one line per result. */
 export function toCsv(doc: ResultsDoc): string {
-  const head = ['id', 'family', 'variant', 'dtype', 'phase', 'status', 'median_ms', 'p10_ms', 'p90_ms', 'samples', 'batch', 'gflops', 'gbps', 'flops', 'bytes', 'clock', 'max_abs_err', 'max_rel_err', 'reason'];
+  const head = ['id', 'family', 'variant', 'dtype', 'phase', 'status', 'median_ms', 'p10_ms', 'p90_ms', 'samples', 'batch', 'gflops', 'gbps', 'flops', 'bytes', 'clock', 'max_abs_err', 'max_rel_err', 'probe_attempts', 'machine_degraded', 'reason'];
   const q = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = doc.results.map((r) =>
-    [r.id, r.family, r.variant, r.dtype, r.phase, r.status, r.time?.median_ms, r.time?.p10_ms, r.time?.p90_ms, r.time?.samples, r.time?.batch, r.gflops, r.gbps, r.flops, r.bytes, r.clock, r.verification?.max_abs_err, r.verification?.max_rel_err, r.reason].map(q).join(','),
+    [r.id, r.family, r.variant, r.dtype, r.phase, r.status, r.time?.median_ms, r.time?.p10_ms, r.time?.p90_ms, r.time?.samples, r.time?.batch, r.gflops, r.gbps, r.flops, r.bytes, r.clock, r.verification?.max_abs_err, r.verification?.max_rel_err, r.machine?.probe_gbps.length, r.machine?.degraded, r.reason].map(q).join(','),
   );
   return [head.join(','), ...lines].join('\n') + '\n';
 }

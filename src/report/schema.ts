@@ -35,6 +35,20 @@ export const TimeSchema = v.object({
   batch: count,
 });
 
+/**
+ * The machine-state probe around a case's timed spans (src/suite/probe.ts): a short copy timed before and
+ * after each attempt, against the best probe rate of the run. Absent where no probe ran (software
+ * adapters, the wall clock, --no-probe).
+ */
+export const MachineStateSchema = v.object({
+  /** Best probe rate of the run when the case ended, GB/s. */
+  probe_best_gbps: nonNeg,
+  /** [before, after] probe rates of every timed attempt, GB/s; the spans kept are the last attempt's. */
+  probe_gbps: v.pipe(v.array(v.tuple([nonNeg, nonNeg])), v.minLength(1)),
+  /** True when even the kept attempt had a probe below the floor: the figure reflects a slowed machine. */
+  degraded: v.boolean(),
+});
+
 export const ResultSchema = v.object({
   id: v.pipe(v.string(), v.minLength(1)),
   family: v.string(),
@@ -54,6 +68,7 @@ export const ResultSchema = v.object({
   /** Specialization chosen for this case (tile sizes, autotune winner, ...). */
   config: v.optional(v.record(v.string(), v.union([v.string(), finite]))),
   verification: v.nullable(VerificationSchema),
+  machine: v.optional(MachineStateSchema),
 });
 
 export const DeviceInfoSchema = v.object({
@@ -125,6 +140,7 @@ export type Phase = v.InferOutput<typeof PhaseSchema>;
 export type Clock = v.InferOutput<typeof ClockSchema>;
 export type Verification = v.InferOutput<typeof VerificationSchema>;
 export type CaseResult = v.InferOutput<typeof ResultSchema>;
+export type MachineState = v.InferOutput<typeof MachineStateSchema>;
 export type DeviceInfo = v.InferOutput<typeof DeviceInfoSchema>;
 export type RuntimeInfo = v.InferOutput<typeof RuntimeSchema>;
 export type TimerInfo = v.InferOutput<typeof TimerSchema>;

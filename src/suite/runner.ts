@@ -12,6 +12,7 @@ import { deriveCeilings } from '../report/roofline';
 import { SCHEMA_ID, type CaseResult, type ResultsDoc, type TimerInfo } from '../report/schema';
 import { summarize } from '../report/stats';
 import { Rng, seedFor } from '../util/rng';
+import { createProbe, timeWithProbe, type Probe } from './probe';
 import { compare, pickIndices } from './verify';
 import { SUITE_VERSION } from './version';
 
@@ -28,12 +29,17 @@ export interface RunOptions {
   maxBatch: number;
   /** Force wall-clock timing even when timestamp queries exist. */
   wallClock: boolean;
+  /**
+   * Machine-state probe around each case's timed spans (src/suite/probe.ts): 'auto' on hardware adapters
+   * with timestamp queries, 'off' never, 'on' also on software adapters (tests).
+   */
+  probe: 'auto' | 'on' | 'off';
   preset: string;
   /** Called before each case and after it with the result. */
   onProgress?: (e: { index: number; total: number; id: string; result?: CaseResult }) => void;
 }
 
-export const DEFAULT_RUN: Omit<RunOptions, 'preset'> = { seed: 1, trials: 30, warmup: 3, minSpanMs: 2, maxBatch: 4096, wallClock: false };
+export const DEFAULT_RUN: Omit<RunOptions, 'preset'> = { seed: 1, trials: 30, warmup: 3, minSpanMs: 2, maxBatch: 4096, wallClock: false, probe: 'auto' };
 
 function baseResult(c: BenchCase): CaseResult {
   const { spec, shape } = c;
@@ -80,8 +86,11 @@ export async function calibrate(timer: SpanTimer, inst: Pick<KernelInstance, 'en
   }
 }
 
-/** Runs one case through verify → calibrate → warm-up → trials. Device loss aborts the whole run. */
-export async function runCase(ctx: GpuContext, timer: SpanTimer, c: BenchCase, opts: RunOptions): Promise<CaseResult> {
+/**
+ * Runs one case through verify → calibrate → warm-up → trials (re-timed while the probe, if any, shows
+ * the machine degraded). Device loss aborts the whole run.
+ */
+export async function runCase(ctx: GpuContext, timer: SpanTimer, c: BenchCase, opts: RunOptions, probe: Probe | null = null): Promise<CaseResult> {
   const result = baseResult(c);
   const { spec, shape } = c;
   const missing = spec.requires.filter((f) => !ctx.features.has(f));
@@ -114,9 +123,10 @@ export async function runCase(ctx: GpuContext, timer: SpanTimer, c: BenchCase, o
     const spans = await guarded(ctx, `timing ${c.id}`, async () => {
       const { batch } = await calibrate(timer, built, opts);
       if (opts.warmup > 0) await timer.measure((p) => built.encode(p), batch, opts.warmup);
-      const ms = await timer.measure((p) => built.encode(p), batch, opts.trials);
-      return { batch, ms };
+      const timed = await timeWithProbe(() => timer.measure((p) => built.encode(p), batch, opts.trials), probe);
+      return { batch, ...timed };
     });
+    if (spans.machine) result.machine = spans.machine;
     if (spans.ms.length === 0) {
       return { ...result, status: 'error', reason: 'every timed span was empty (the timer returned no positive duration); rerun with --wall-clock' };
     }
@@ -141,16 +151,19 @@ export async function runSuite(ctx: GpuContext, cases: readonly BenchCase[], opt
   const timer = createTimer(ctx.device, opts.wallClock);
   const results: CaseResult[] = [];
   let timerInfo: TimerInfo;
+  let probe: Probe | null = null;
   try {
+    if (opts.probe !== 'off' && cases.length > 0) probe = await guarded(ctx, 'building the machine-state probe', () => createProbe(ctx, timer, opts.probe === 'on'));
     for (const [index, c] of cases.entries()) {
       assertAlive(ctx);
       opts.onProgress?.({ index, total: cases.length, id: c.id });
-      const r = await runCase(ctx, timer, c, opts);
+      const r = await runCase(ctx, timer, c, opts, probe);
       results.push(r);
       opts.onProgress?.({ index, total: cases.length, id: c.id, result: r });
     }
     timerInfo = timer.info();
   } finally {
+    probe?.destroy();
     timer.destroy();
   }
   return {

@@ -35,6 +35,23 @@ describe('ceilings on a real WebGPU implementation', () => {
     if (ctx.info.software) expect(doc.context.peaks).toBeNull();
   });
 
+  it('times a copy probe around each case when asked (never by default on a software adapter)', async () => {
+    const ctx = await testGpu();
+    const cases = casesFor('test', ctx.limits, '^ceiling/copy/');
+    const auto = await runSuite(ctx, cases, TEST_RUN);
+    if (ctx.info.software) expect(auto.results[0]?.machine).toBeUndefined();
+    const doc = await runSuite(ctx, cases, { ...TEST_RUN, probe: 'on' });
+    const m = doc.results[0]?.machine;
+    expect(doc.results[0]?.status).toBe('ok');
+    expect(m?.probe_gbps.length).toBeGreaterThanOrEqual(1);
+    for (const [before, after] of m?.probe_gbps ?? []) {
+      expect(before).toBeGreaterThan(0);
+      expect(after).toBeGreaterThan(0);
+      expect(Math.max(before, after)).toBeLessThanOrEqual(m?.probe_best_gbps ?? 0);
+    }
+    expect(parseResultsDoc(JSON.parse(JSON.stringify(doc)))).toEqual(doc);
+  });
+
   it('gives no speed to a kernel whose output is wrong', async () => {
     const ctx = await testGpu();
     // The copy kernel against a reference that is off by one in the last place of every element.

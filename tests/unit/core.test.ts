@@ -127,6 +127,8 @@ describe('command line', () => {
     expect(o.preset).toBe('test');
     expect(o.trials).toBe(5);
     expect(o.dawnFlags).toEqual(['enable-dawn-features=b', 'enable-dawn-features=a']);
+    expect(o.probe).toBe(true);
+    expect(parseCli(['--no-probe']).probe).toBe(false);
     expect(() => parseCli(['--filer', 'x'])).toThrow(/Unknown option '--filer'/);
     expect(() => parseCli(['--preset', 'huge'])).toThrow(/--preset must be one of test, quick, full/);
     expect(() => parseCli(['--filter', '[a-'])).toThrow(/not a valid regular expression/);

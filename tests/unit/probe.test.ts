@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { machineNote, toCsv } from '../../src/report/format';
+import type { CaseResult } from '../../src/report/schema';
+import { ResultSchema } from '../../src/report/schema';
+import { timeWithProbe, type Probe } from '../../src/suite/probe';
+import * as v from 'valibot';
+
+/** A probe that returns the given rates in order (and remembers the best, as the real one does). */
+function fakeProbe(rates: number[]): Probe & { calls: number } {
+  let top = 0;
+  const p = {
+    calls: 0,
+    async measure() {
+      const r = rates[p.calls] ?? rates[rates.length - 1] ?? 0;
+      p.calls++;
+      top = Math.max(top, r);
+      return r;
+    },
+    best: () => top,
+    destroy() {},
+  };
+  return p;
+}
+
+/** Spans that name their attempt: attempt i returns [i + 1]. */
+function attemptsCounter(): { measure: () => Promise<number[]>; count: () => number } {
+  let n = 0;
+  return { measure: async () => [++n], count: () => n };
+}
+
+const fast = { pauseMs: 0 };
+
+describe('the machine-state probe around timed spans', () => {
+  it('times once and records the probe when the machine is healthy', async () => {
+    const t = attemptsCounter();
+    const r = await timeWithProbe(t.measure, fakeProbe([3000, 2990]), fast);
+    expect(t.count()).toBe(1);
+    expect(r.ms).toEqual([1]);
+    expect(r.machine).toEqual({ probe_best_gbps: 3000, probe_gbps: [[3000, 2990]], degraded: false });
+  });
+
+  it('re-times while a probe runs below 85% of its best, and keeps the first healthy attempt', async () => {
+    const t = attemptsCounter();
+    // Attempt 1: healthy before, slowed after (1500 < 0.85 * 3000); attempt 2: healthy on both sides.
+    const r = await timeWithProbe(t.measure, fakeProbe([3000, 1500, 2950, 2980]), fast);
+    expect(t.count()).toBe(2);
+    expect(r.ms).toEqual([2]);
+    expect(r.machine?.probe_gbps).toEqual([
+      [3000, 1500],
+      [2950, 2980],
+    ]);
+    expect(r.machine?.degraded).toBe(false);
+    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('re-timed 1× (copy probe was low)');
+  });
+
+  it('gives up after the attempts and flags the figure as timed on a degraded machine', async () => {
+    const t = attemptsCounter();
+    // The best (3000) is seen once; every later probe is at half of it.
+    const r = await timeWithProbe(t.measure, fakeProbe([3000, 1500, 1500]), { ...fast, attempts: 3 });
+    expect(t.count()).toBe(3);
+    expect(r.ms).toEqual([3]);
+    expect(r.machine?.degraded).toBe(true);
+    expect(r.machine?.probe_gbps).toHaveLength(3);
+    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('machine degraded while timed: copy probe at 50.0% of its best after 3 attempt(s)');
+  });
+
+  it('judges against the best rate so far, so a machine that speeds up is not called degraded by its own past', async () => {
+    const t = attemptsCounter();
+    // Clocks ramping: 2000 then 2900 — the first attempt's 2000 is below 85% of 2900, so it is re-timed once.
+    const r = await timeWithProbe(t.measure, fakeProbe([2000, 2900, 2900, 2910]), fast);
+    expect(t.count()).toBe(2);
+    expect(r.machine?.degraded).toBe(false);
+  });
+
+  it('without a probe times once and records nothing', async () => {
+    const t = attemptsCounter();
+    const r = await timeWithProbe(t.measure, null, fast);
+    expect(t.count()).toBe(1);
+    expect(r.machine).toBeUndefined();
+    expect(machineNote({} as CaseResult)).toBe('');
+  });
+
+  it('is part of the results schema (and its CSV), and malformed probe records are rejected', () => {
+    const base: CaseResult = {
+      id: 'ceiling/copy/f32/bytes=16',
+      family: 'ceiling',
+      variant: 'copy',
+      dtype: 'f32',
+      phase: 'ceiling',
+      shape: { bytes: 16 },
+      flops: 0,
+      bytes: 32,
+      status: 'ok',
+      time: { median_ms: 1, p10_ms: 1, p90_ms: 1, samples: 1, batch: 1 },
+      gflops: null,
+      gbps: 3e-5,
+      clock: 'timestamp',
+      verification: null,
+      machine: { probe_best_gbps: 3000, probe_gbps: [[1200, 1300]], degraded: true },
+    };
+    expect(v.safeParse(ResultSchema, base).success).toBe(true);
+    expect(v.safeParse(ResultSchema, { ...base, machine: { ...base.machine, probe_gbps: [] } }).success).toBe(false);
+    expect(v.safeParse(ResultSchema, { ...base, machine: { ...base.machine, probe_gbps: [[1, -1]] } }).success).toBe(false);
+    const doc = { results: [base] } as Parameters<typeof toCsv>[0];
+    const [head, row] = toCsv(doc).trim().split('\n');
+    const cols = head?.split(',') ?? [];
+    const cells = row?.split(',') ?? [];
+    expect(cells[cols.indexOf('probe_attempts')]).toBe('1');
+    expect(cells[cols.indexOf('machine_degraded')]).toBe('true');
+  });
+});
