@@ -3,8 +3,9 @@
  * seconds (seen on the H100 behind pdbench's own figures: the same pipeline, tight spans, half speed).
  * A case timed during one measures the machine, not the kernel. So, on hardware adapters with timestamp
  * queries, a short device-to-device copy is timed right before and right after each case's timed spans
- * and compared with the best rate the probe has reached in this run. When either side falls below
- * PROBE_FLOOR of that best, the case's spans are timed again (same calibrated batch), up to
+ * and compared with the best rate the probe has reached in this run. Each attempt starts with a short
+ * burst of copies (the GPU's clocks follow its load). When either side falls below PROBE_FLOOR of that
+ * best, the case's spans are timed again after a longer burst (same calibrated batch), up to
  * PROBE_ATTEMPTS times; the first attempt with a healthy probe on both sides is kept, else the last one,
  * flagged `degraded`. Every attempt's probe rates are recorded in the result, so nothing is hidden.
  */
@@ -20,8 +21,14 @@ import { Rng } from '../util/rng';
 export const PROBE_FLOOR = 0.85;
 /** Timed attempts per case at most (the first included). */
 export const PROBE_ATTEMPTS = 3;
-/** Pause before a re-timing, ms (episodes last seconds). */
-export const PROBE_PAUSE_MS = 1500;
+/**
+ * GPU time of copy work run before each timed attempt, ms. A re-timing after an idle pause found the H100
+ * still slow (its slow state eased over seconds of load, not of idleness), so the probe keeps the GPU busy
+ * instead: the same load a real decode loop puts on it.
+ */
+export const PROBE_HEAT_MS = 100;
+/** Heat before a re-timing, ms of GPU time. */
+export const PROBE_REHEAT_MS = 600;
 /** Bytes in each of the probe's source and destination: far above any last-level cache of 2026 GPUs. */
 export const PROBE_BYTES = 256 * 1024 * 1024;
 
@@ -31,6 +38,8 @@ export interface Probe {
   measure(): Promise<number>;
   /** Best rate measured so far in this run, GB/s. */
   best(): number;
+  /** Keeps the GPU busy with copies for at least `ms` of GPU time (at most 64 spans). */
+  heat(ms: number): Promise<void>;
   destroy(): void;
 }
 
@@ -53,6 +62,13 @@ class CopyProbe implements Probe {
 
   best(): number {
     return this.top;
+  }
+
+  async heat(ms: number): Promise<void> {
+    let done = 0;
+    for (let spans = 0; done < ms && spans < 64; spans += 8) {
+      done += (await this.timer.measure((p) => this.inst.encode(p), this.batch, 8)).reduce((a, b) => a + b, 0);
+    }
   }
 
   destroy(): void {
@@ -95,16 +111,17 @@ function healthy(a: Attempt, best: number, floor: number): boolean {
 export async function timeWithProbe(
   measure: () => Promise<number[]>,
   probe: Probe | null,
-  opts: { attempts?: number; floor?: number; pauseMs?: number } = {},
+  opts: { attempts?: number; floor?: number; heatMs?: number; reheatMs?: number } = {},
 ): Promise<{ ms: number[]; machine?: MachineState }> {
   if (probe === null) return { ms: await measure() };
   const attempts = opts.attempts ?? PROBE_ATTEMPTS;
   const floor = opts.floor ?? PROBE_FLOOR;
-  const pauseMs = opts.pauseMs ?? PROBE_PAUSE_MS;
+  const heatMs = opts.heatMs ?? PROBE_HEAT_MS;
+  const reheatMs = opts.reheatMs ?? PROBE_REHEAT_MS;
   const seen: Attempt[] = [];
   let ms: number[] = [];
   for (let i = 0; i < attempts; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    await probe.heat(i === 0 ? heatMs : reheatMs);
     const before = await probe.measure();
     ms = await measure();
     const after = await probe.measure();

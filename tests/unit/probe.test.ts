@@ -6,7 +6,7 @@ import { timeWithProbe, type Probe } from '../../src/suite/probe';
 import * as v from 'valibot';
 
 /** A probe that returns the given rates in order (and remembers the best, as the real one does). */
-function fakeProbe(rates: number[]): Probe & { calls: number } {
+function fakeProbe(rates: number[]): Probe & { calls: number; heated: number[] } {
   let top = 0;
   const p = {
     calls: 0,
@@ -17,6 +17,10 @@ function fakeProbe(rates: number[]): Probe & { calls: number } {
       return r;
     },
     best: () => top,
+    heated: [] as number[],
+    async heat(ms: number) {
+      p.heated.push(ms);
+    },
     destroy() {},
   };
   return p;
@@ -28,7 +32,7 @@ function attemptsCounter(): { measure: () => Promise<number[]>; count: () => num
   return { measure: async () => [++n], count: () => n };
 }
 
-const fast = { pauseMs: 0 };
+const fast = { heatMs: 1, reheatMs: 5 };
 
 describe('the machine-state probe around timed spans', () => {
   it('times once and records the probe when the machine is healthy', async () => {
@@ -42,8 +46,11 @@ describe('the machine-state probe around timed spans', () => {
   it('re-times while a probe runs below 85% of its best, and keeps the first healthy attempt', async () => {
     const t = attemptsCounter();
     // Attempt 1: healthy before, slowed after (1500 < 0.85 * 3000); attempt 2: healthy on both sides.
-    const r = await timeWithProbe(t.measure, fakeProbe([3000, 1500, 2950, 2980]), fast);
+    const probe = fakeProbe([3000, 1500, 2950, 2980]);
+    const r = await timeWithProbe(t.measure, probe, fast);
     expect(t.count()).toBe(2);
+    // A short burst before the first attempt, a longer one before the re-timing.
+    expect(probe.heated).toEqual([1, 5]);
     expect(r.ms).toEqual([2]);
     expect(r.machine?.probe_gbps).toEqual([
       [3000, 1500],
