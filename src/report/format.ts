@@ -51,10 +51,15 @@ export const COLUMNS: readonly [keyof Row, string][] = [
 export function machineNote(r: CaseResult): string {
   const m = r.machine;
   if (!m || m.probe_gbps.length === 0) return '';
-  const kept = m.probe_gbps[m.probe_gbps.length - 1] ?? [0, 0];
-  const low = m.probe_best_gbps > 0 ? Math.min(kept[0], kept[1]) / m.probe_best_gbps : 0;
-  if (m.degraded) return `machine degraded while timed: copy probe at ${pct(low)} of its best after ${m.probe_gbps.length} attempt(s)`;
-  if (m.probe_gbps.length > 1) return `re-timed ${m.probe_gbps.length - 1}× (copy probe was low)`;
+  const n = m.probe_gbps.length;
+  if (m.degraded) {
+    const [b0, b1] = m.probe_gbps[n - 1] ?? [0, 0];
+    const [f0, f1] = m.probe_gflops[n - 1] ?? [0, 0];
+    const copy = m.probe_best_gbps > 0 ? Math.min(b0, b1) / m.probe_best_gbps : 0;
+    const fma = m.probe_best_gflops > 0 ? Math.min(f0, f1) / m.probe_best_gflops : 0;
+    return `machine degraded while timed: probe copy at ${pct(copy)}, FMA at ${pct(fma)} of their best after ${n} attempt(s)`;
+  }
+  if (n > 1) return `re-timed ${n - 1}× (probe was low)`;
   return '';
 }
 
@@ -99,9 +104,12 @@ export function describeContext(doc: ResultsDoc): string[] {
   const probed = doc.results.filter((r) => r.machine !== undefined);
   if (probed.length > 0) {
     const best = Math.max(...probed.map((r) => r.machine?.probe_best_gbps ?? 0));
+    const bestF = Math.max(...probed.map((r) => r.machine?.probe_best_gflops ?? 0));
     const retimed = probed.filter((r) => (r.machine?.probe_gbps.length ?? 0) > 1).length;
     const degraded = probed.filter((r) => r.machine?.degraded === true).length;
-    lines.push(`machine probe: a short device copy around each case, best ${fmt(best)} GB/s; ${retimed} of ${probed.length} cases re-timed because it ran below 85% of its best, ${degraded} flagged as timed on a degraded machine`);
+    lines.push(
+      `machine probe: a short copy and FMA run around each case, best ${fmt(best)} GB/s and ${fmt(bestF / 1000)} TFLOP/s; ${retimed} of ${probed.length} cases re-timed because it ran below 85% of its best, ${degraded} flagged as timed on a degraded machine`,
+    );
   }
   return lines;
 }

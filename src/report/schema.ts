@@ -36,15 +36,19 @@ export const TimeSchema = v.object({
 });
 
 /**
- * The machine-state probe around a case's timed spans (src/suite/probe.ts): a short copy timed before and
- * after each attempt, against the best probe rate of the run. Absent where no probe ran (software
+ * The machine-state probe around a case's timed spans (src/suite/probe.ts): a short copy and a short run
+ * of FMA chains timed before and after each attempt, against the best probe rates of the run. Absent where no probe ran (software
  * adapters, the wall clock, --no-probe).
  */
 export const MachineStateSchema = v.object({
-  /** Best probe rate of the run when the case ended, GB/s. */
+  /** Best copy rate of the probe in the run when the case ended, GB/s. */
   probe_best_gbps: nonNeg,
-  /** [before, after] probe rates of every timed attempt, GB/s; the spans kept are the last attempt's. */
+  /** Best FMA rate of the probe in the run when the case ended, GFLOP/s. */
+  probe_best_gflops: nonNeg,
+  /** [before, after] copy rates of every timed attempt, GB/s; the spans kept are the last attempt's. */
   probe_gbps: v.pipe(v.array(v.tuple([nonNeg, nonNeg])), v.minLength(1)),
+  /** [before, after] FMA rates of every timed attempt, GFLOP/s (one pair per attempt, as probe_gbps). */
+  probe_gflops: v.pipe(v.array(v.tuple([nonNeg, nonNeg])), v.minLength(1)),
   /** True when even the kept attempt had a probe below the floor: the figure reflects a slowed machine. */
   degraded: v.boolean(),
 });

@@ -2,8 +2,8 @@
  * Machine-state probe. Shared GPU machines have episodes in which memory-bound work runs 2–5× slower for
  * seconds (seen on the H100 behind pdbench's own figures: the same pipeline, tight spans, half speed).
  * A case timed during one measures the machine, not the kernel. So, on hardware adapters with timestamp
- * queries, a short device-to-device copy is timed right before and right after each case's timed spans
- * and compared with the best rate the probe has reached in this run. Each attempt starts with a short
+ * queries, a short device-to-device copy and a short run of f32 FMA chains are timed right before and
+ * right after each case's timed spans and compared with the best rates the probe reached in this run. Each attempt starts with a short
  * burst of copies (the GPU's clocks follow its load). When either side falls below PROBE_FLOOR of that
  * best, the case's spans are timed again after a longer burst (same calibrated batch), up to
  * PROBE_ATTEMPTS times; the first attempt with a healthy probe on both sides is kept, else the last one,
@@ -11,7 +11,7 @@
  */
 import type { GpuContext } from '../gpu/device';
 import type { SpanTimer } from '../gpu/timer';
-import { copySpec, maxCopyBytes } from '../kernels/ceilings';
+import { copySpec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
 import type { KernelInstance } from '../kernels/spec';
 import type { MachineState } from '../report/schema';
 import { summarize } from '../report/stats';
@@ -32,76 +32,104 @@ export const PROBE_REHEAT_MS = 600;
 /** Bytes in each of the probe's source and destination: far above any last-level cache of 2026 GPUs. */
 export const PROBE_BYTES = 256 * 1024 * 1024;
 
+/** One probe reading: memory bandwidth (a copy, read + write counted) and arithmetic (f32 FMA chains). */
+export interface Reading {
+  gbps: number;
+  gflops: number;
+}
+
 /** What the runner needs of a probe (a fake in unit tests). */
 export interface Probe {
-  /** Copy rate now, GB/s (read + write counted). */
-  measure(): Promise<number>;
-  /** Best rate measured so far in this run, GB/s. */
-  best(): number;
+  /** Rates now. */
+  measure(): Promise<Reading>;
+  /** Best rates measured so far in this run (each on its own). */
+  best(): Reading;
   /** Keeps the GPU busy with copies for at least `ms` of GPU time (at most 64 spans). */
   heat(ms: number): Promise<void>;
   destroy(): void;
 }
 
-class CopyProbe implements Probe {
-  private top = 0;
+/** A short kernel timed as a rate: `work` units (bytes or FLOPs) per execution, `batch` executions a span. */
+interface Gauge {
+  inst: KernelInstance;
+  work: number;
+  batch: number;
+}
+
+class CopyFmaProbe implements Probe {
+  private top: Reading = { gbps: 0, gflops: 0 };
   constructor(
     private readonly timer: SpanTimer,
-    private readonly inst: KernelInstance,
-    private readonly bytesPerExec: number,
-    private readonly batch: number,
+    private readonly copy: Gauge,
+    private readonly fma: Gauge,
   ) {}
 
-  async measure(): Promise<number> {
-    const spans = await this.timer.measure((p) => this.inst.encode(p), this.batch, 3);
-    if (spans.length === 0) return 0;
-    const gbps = (this.bytesPerExec * this.batch) / (summarize(spans).median * 1e6);
-    this.top = Math.max(this.top, gbps);
-    return gbps;
+  private async rate(g: Gauge): Promise<number> {
+    const spans = await this.timer.measure((p) => g.inst.encode(p), g.batch, 3);
+    return spans.length === 0 ? 0 : (g.work * g.batch) / (summarize(spans).median * 1e6);
   }
 
-  best(): number {
-    return this.top;
+  async measure(): Promise<Reading> {
+    const r = { gbps: await this.rate(this.copy), gflops: await this.rate(this.fma) };
+    this.top = { gbps: Math.max(this.top.gbps, r.gbps), gflops: Math.max(this.top.gflops, r.gflops) };
+    return r;
+  }
+
+  best(): Reading {
+    return { ...this.top };
   }
 
   async heat(ms: number): Promise<void> {
     let done = 0;
     for (let spans = 0; done < ms && spans < 64; spans += 8) {
-      done += (await this.timer.measure((p) => this.inst.encode(p), this.batch, 8)).reduce((a, b) => a + b, 0);
+      done += (await this.timer.measure((p) => this.copy.inst.encode(p), this.copy.batch, 8)).reduce((a, b) => a + b, 0);
     }
   }
 
   destroy(): void {
-    this.inst.destroy();
+    this.copy.inst.destroy();
+    this.fma.inst.destroy();
   }
 }
 
 /**
- * A copy probe for this device, or null where probing means nothing: software adapters and the wall
- * clock (whose per-span overhead would swamp a probe this short). `force` builds one anyway (tests).
+ * A copy + FMA probe for this device, or null where probing means nothing: software adapters and the
+ * wall clock (whose per-span overhead would swamp a probe this short). `force` builds one anyway (tests).
+ * The copy sees memory-bound slowdowns, the FMA chains the SM clock (on the H100 the clock fell to
+ * 345–1650 MHz between bursts of work, and stayed at an intermediate step for seconds under load).
  */
 export async function createProbe(ctx: GpuContext, timer: SpanTimer, force = false): Promise<Probe | null> {
   if (!force && (ctx.info.software || timer.kind !== 'timestamp')) return null;
-  const limit = maxCopyBytes(ctx.limits);
-  const bytes = Math.min(force && ctx.info.software ? 4 * 1024 * 1024 : PROBE_BYTES, limit);
-  const inst = await copySpec.build(ctx, { bytes }, new Rng(0x9e3779b9));
-  // A batch making a span of about 1 ms on a fast GPU (4 copies of 256 MiB at 2 TB/s); one on software.
-  const batch = ctx.info.software ? 1 : 4;
-  const probe = new CopyProbe(timer, inst, 2 * bytes, batch);
-  // Two warm-up measurements: clocks ramp when the GPU leaves idle.
+  const soft = ctx.info.software;
+  const bytes = Math.min(soft ? 4 * 1024 * 1024 : PROBE_BYTES, maxCopyBytes(ctx.limits));
+  const rng = new Rng(0x9e3779b9);
+  const copy = await copySpec.build(ctx, { bytes }, rng);
+  // 2^20 invocations × 256 steps = 8.6 GFLOP: about 0.15 ms on an H100, enough to fill any GPU.
+  const fmaShape = { threads: soft ? 16384 : 1 << 20, steps: soft ? 16 : 256 };
+  let fma: KernelInstance;
+  try {
+    fma = await fmaF32Spec.build(ctx, fmaShape, rng);
+  } catch (e) {
+    copy.destroy();
+    throw e;
+  }
+  // Spans of about 1 ms on a fast GPU (4 copies of 256 MiB at 2 TB/s); one execution on software.
+  const batch = soft ? 1 : 4;
+  const probe = new CopyFmaProbe(timer, { inst: copy, work: 2 * bytes, batch }, { inst: fma, work: fmaF32Spec.flops(fmaShape), batch });
+  // Two warm-up readings: clocks ramp when the GPU leaves idle.
   await probe.measure();
   await probe.measure();
   return probe;
 }
 
-/** One timed attempt's probe rates. */
+/** One timed attempt's probe readings. */
 interface Attempt {
-  before: number;
-  after: number;
+  before: Reading;
+  after: Reading;
 }
 
-function healthy(a: Attempt, best: number, floor: number): boolean {
-  return Math.min(a.before, a.after) >= floor * best;
+function healthy(a: Attempt, best: Reading, floor: number): boolean {
+  return Math.min(a.before.gbps, a.after.gbps) >= floor * best.gbps && Math.min(a.before.gflops, a.after.gflops) >= floor * best.gflops;
 }
 
 /**
@@ -127,17 +155,19 @@ export async function timeWithProbe(
     const after = await probe.measure();
     const a = { before, after };
     seen.push(a);
-    // Judged against the best rate seen so far, this attempt's probes included.
+    // Judged against the best rates seen so far, this attempt's readings included.
     if (healthy(a, probe.best(), floor)) break;
   }
   const best = probe.best();
-  const last = seen[seen.length - 1] ?? { before: 0, after: 0 };
+  const last = seen[seen.length - 1];
   return {
     ms,
     machine: {
-      probe_best_gbps: best,
-      probe_gbps: seen.map((a) => [a.before, a.after]),
-      degraded: !healthy(last, best, floor),
+      probe_best_gbps: best.gbps,
+      probe_best_gflops: best.gflops,
+      probe_gbps: seen.map((a) => [a.before.gbps, a.after.gbps]),
+      probe_gflops: seen.map((a) => [a.before.gflops, a.after.gflops]),
+      degraded: last === undefined || !healthy(last, best, floor),
     },
   };
 }

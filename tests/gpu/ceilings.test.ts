@@ -44,10 +44,15 @@ describe('ceilings on a real WebGPU implementation', () => {
     const m = doc.results[0]?.machine;
     expect(doc.results[0]?.status).toBe('ok');
     expect(m?.probe_gbps.length).toBeGreaterThanOrEqual(1);
+    expect(m?.probe_gflops.length).toBe(m?.probe_gbps.length);
     for (const [before, after] of m?.probe_gbps ?? []) {
       expect(before).toBeGreaterThan(0);
       expect(after).toBeGreaterThan(0);
       expect(Math.max(before, after)).toBeLessThanOrEqual(m?.probe_best_gbps ?? 0);
+    }
+    for (const [before, after] of m?.probe_gflops ?? []) {
+      expect(Math.min(before, after)).toBeGreaterThan(0);
+      expect(Math.max(before, after)).toBeLessThanOrEqual(m?.probe_best_gflops ?? 0);
     }
     expect(parseResultsDoc(JSON.parse(JSON.stringify(doc)))).toEqual(doc);
   });

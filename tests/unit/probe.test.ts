@@ -2,21 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { machineNote, toCsv } from '../../src/report/format';
 import type { CaseResult } from '../../src/report/schema';
 import { ResultSchema } from '../../src/report/schema';
-import { timeWithProbe, type Probe } from '../../src/suite/probe';
+import { timeWithProbe, type Probe, type Reading } from '../../src/suite/probe';
 import * as v from 'valibot';
 
-/** A probe that returns the given rates in order (and remembers the best, as the real one does). */
-function fakeProbe(rates: number[]): Probe & { calls: number; heated: number[] } {
-  let top = 0;
+/**
+ * A probe that returns the given copy rates in order (GB/s) with FMA rates `fma` (default: a steady
+ * 60000 GFLOP/s), and remembers the best of each, as the real one does.
+ */
+function fakeProbe(rates: number[], fma: number[] = []): Probe & { calls: number; heated: number[] } {
+  const top: Reading = { gbps: 0, gflops: 0 };
   const p = {
     calls: 0,
     async measure() {
-      const r = rates[p.calls] ?? rates[rates.length - 1] ?? 0;
+      const r = { gbps: rates[p.calls] ?? rates[rates.length - 1] ?? 0, gflops: fma[p.calls] ?? fma[fma.length - 1] ?? 60000 };
       p.calls++;
-      top = Math.max(top, r);
+      top.gbps = Math.max(top.gbps, r.gbps);
+      top.gflops = Math.max(top.gflops, r.gflops);
       return r;
     },
-    best: () => top,
+    best: () => ({ ...top }),
     heated: [] as number[],
     async heat(ms: number) {
       p.heated.push(ms);
@@ -40,7 +44,7 @@ describe('the machine-state probe around timed spans', () => {
     const r = await timeWithProbe(t.measure, fakeProbe([3000, 2990]), fast);
     expect(t.count()).toBe(1);
     expect(r.ms).toEqual([1]);
-    expect(r.machine).toEqual({ probe_best_gbps: 3000, probe_gbps: [[3000, 2990]], degraded: false });
+    expect(r.machine).toEqual({ probe_best_gbps: 3000, probe_best_gflops: 60000, probe_gbps: [[3000, 2990]], probe_gflops: [[60000, 60000]], degraded: false });
   });
 
   it('re-times while a probe runs below 85% of its best, and keeps the first healthy attempt', async () => {
@@ -57,7 +61,7 @@ describe('the machine-state probe around timed spans', () => {
       [2950, 2980],
     ]);
     expect(r.machine?.degraded).toBe(false);
-    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('re-timed 1× (copy probe was low)');
+    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('re-timed 1× (probe was low)');
   });
 
   it('gives up after the attempts and flags the figure as timed on a degraded machine', async () => {
@@ -68,7 +72,19 @@ describe('the machine-state probe around timed spans', () => {
     expect(r.ms).toEqual([3]);
     expect(r.machine?.degraded).toBe(true);
     expect(r.machine?.probe_gbps).toHaveLength(3);
-    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('machine degraded while timed: copy probe at 50.0% of its best after 3 attempt(s)');
+    expect(machineNote({ machine: r.machine } as CaseResult)).toBe('machine degraded while timed: probe copy at 50.0%, FMA at 100.0% of their best after 3 attempt(s)');
+  });
+
+  it('re-times when the arithmetic rate falls (a lower SM clock) even if the copy holds up', async () => {
+    const t = attemptsCounter();
+    // FMA at 1320/1980 of its best before the first attempt (0.67 < 0.85): re-timed; healthy next.
+    const r = await timeWithProbe(t.measure, fakeProbe([3000], [60000, 40000, 59500, 59800]), fast);
+    expect(t.count()).toBe(2);
+    expect(r.machine?.probe_gflops).toEqual([
+      [60000, 40000],
+      [59500, 59800],
+    ]);
+    expect(r.machine?.degraded).toBe(false);
   });
 
   it('judges against the best rate so far, so a machine that speeds up is not called degraded by its own past', async () => {
@@ -103,7 +119,7 @@ describe('the machine-state probe around timed spans', () => {
       gbps: 3e-5,
       clock: 'timestamp',
       verification: null,
-      machine: { probe_best_gbps: 3000, probe_gbps: [[1200, 1300]], degraded: true },
+      machine: { probe_best_gbps: 3000, probe_best_gflops: 60000, probe_gbps: [[1200, 1300]], probe_gflops: [[59000, 59000]], degraded: true },
     };
     expect(v.safeParse(ResultSchema, base).success).toBe(true);
     expect(v.safeParse(ResultSchema, { ...base, machine: { ...base.machine, probe_gbps: [] } }).success).toBe(false);
