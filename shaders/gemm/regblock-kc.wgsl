@@ -1,9 +1,11 @@
-// Register-blocked f32 GEMM C[M,N] = A[M,K] · Wᵀ (W [N,K]) with K-contiguous staging: tiles of A and
+// Register-blocked GEMM C[M,N] = A[M,K] · Wᵀ (W [N,K]) with K-contiguous staging (f32 or f16
+// storage through the piece buildGemmWgsl assembles with it: regblock-kc-io-f32.wgsl or
+// regblock-kc-io-f16.wgsl; the workgroup tiles and the arithmetic are f32 in both). Tiles of A and
 // W are staged as they lie in memory ([row][k], rows padded by one vec4), so
 //   - the global loads are coalesced: consecutive invocations read consecutive 16-byte pieces of a
 //     row (whole 32-byte sectors), where the k-major staging of regblock.wgsl reads one 16-byte piece
 //     from each of 32 rows per subgroup load (half of every sector fetched, the rest re-read later);
-//   - the workgroup stores are whole vec4 (one store per global vector instead of four scalar ones).
+//   - the workgroup stores are whole vec4 (one store per 4 elements instead of four scalar ones).
 // Each invocation owns an 8×8 micro-tile: rows ty + 16i and columns tx + 16j (i, j < 8), strided by 16
 // so that a subgroup's vec4 reads of W are 16 consecutive rows, and with a row stride of BK/4 + 1
 // vec4 (odd) consecutive rows fall in distinct 16-byte bank groups: conflict-free. The reads of A
@@ -12,66 +14,25 @@
 // rows 0–3 of column j, d{j}hi rows 4–7) and only one W vector live at a time.
 // PREFETCH: double-buffered tiles, the next tile's global loads issued before this tile's arithmetic,
 // one barrier per tile; without it one buffer is staged per step (two barriers, fewer registers).
-// Layout: A [M][lda], W [N][ldb], C [M][ldc], leading dimensions multiples of 4. Elements k >= K are
-// masked to zero on load, rows past M (or N) are clamped and zeroed, outputs past M or N are not
-// stored, so any M, N, K is exact.
+// Elements k >= K are masked to zero on load, rows past M (or N) are clamped and zeroed, outputs past
+// M or N are not stored, so any M, N, K is exact.
 const BM = 128u;              // block rows: 16 invocations × 8 (the row offsets below are written for it)
 const BN = 128u;              // block cols: 16 × 8
-override BK: u32 = 16;        // k depth of one staged tile; multiple of 4
-override GROUP_M: u32 = 8;    // block rows per raster group (L2 reuse, as in regblock.wgsl)
+override BK: u32 = 16;        // k depth of one staged tile; multiple of 4 (f32) or 8 (f16)
 override PREFETCH: bool = true;
 override B_KMAJOR: bool = true; // set by the host for every regblock kernel; this one is A·Wᵀ only
 
 const WG = 256u;              // 16 × 16 invocations, 8×8 outputs each
 override KQ: u32 = BK / 4u;   // vec4 per staged row
 override S: u32 = KQ + 1u;    // staged row stride in vec4 (odd: conflict-free column reads)
-override A_LOADS: u32 = BM * KQ / WG;
-override B_LOADS: u32 = BN * KQ / WG;
+override A_LOADS: u32 = BM * KV / WG; // global vectors per invocation per tile (KV per staged row)
+override B_LOADS: u32 = BN * KV / WG;
 override NBUF: u32 = select(1u, 2u, PREFETCH);
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  lda: u32,
-  ldb: u32,
-  ldc: u32,
-  groups_x: u32,
-  _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 var<workgroup> sa: array<vec4<f32>, NBUF * BM * S>;
 var<workgroup> sb: array<vec4<f32>, NBUF * BN * S>;
-
-const LANES = vec4<u32>(0u, 1u, 2u, 3u);
-
-fn mask_k(v: vec4<f32>, k: u32) -> vec4<f32> {
-  return select(vec4<f32>(0.0), v, vec4<u32>(k) + LANES < vec4<u32>(p.k));
-}
-
-// Vector v of a BR×BK tile whose first row is r0, first column k0: consecutive v along k in a row.
-fn load_a(r0: u32, k0: u32, v: u32) -> vec4<f32> {
-  let r = r0 + v / KQ;
-  let k = k0 + (v % KQ) * 4u;
-  let x = a[min(r, p.m - 1u) * (p.lda / 4u) + min(k / 4u, p.lda / 4u - 1u)];
-  return select(vec4<f32>(0.0), mask_k(x, k), r < p.m);
-}
-
-fn load_b(r0: u32, k0: u32, v: u32) -> vec4<f32> {
-  let r = r0 + v / KQ;
-  let k = k0 + (v % KQ) * 4u;
-  let x = b[min(r, p.n - 1u) * (p.ldb / 4u) + min(k / 4u, p.ldb / 4u - 1u)];
-  return select(vec4<f32>(0.0), mask_k(x, k), r < p.n);
-}
-
-fn slot(buf: u32, rows: u32, v: u32) -> u32 {
-  return buf * rows * S + (v / KQ) * S + v % KQ;
-}
 
 // Rows 0–3 (or 4–7) of one output column, each a 4-deep dot product added in FMA order.
 fn acc4(a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32>, w: vec4<f32>, d: vec4<f32>) -> vec4<f32> {
@@ -95,17 +56,12 @@ fn put4(row0: u32, n: u32, d: vec4<f32>) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let blocks_m = (p.m + BM - 1u) / BM;
-  let blocks_n = (p.n + BN - 1u) / BN;
-  let pid = wid.y * p.groups_x + wid.x;
-  if (pid >= blocks_m * blocks_n) {
+  let origin = block_origin(wid, BM, BN);
+  if (origin.x == NO_BLOCK) {
     return;
   }
-  let per_group = GROUP_M * blocks_n;
-  let first_m = (pid / per_group) * GROUP_M;
-  let group_rows = min(blocks_m - first_m, GROUP_M);
-  let m0 = (first_m + (pid % per_group) % group_rows) * BM;
-  let n0 = ((pid % per_group) / group_rows) * BN;
+  let m0 = origin.x;
+  let n0 = origin.y;
   let tx = tid % 16u;
   let ty = tid / 16u;
 
@@ -118,14 +74,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var d6lo = vec4<f32>(0.0); var d6hi = vec4<f32>(0.0);
   var d7lo = vec4<f32>(0.0); var d7hi = vec4<f32>(0.0);
 
-  // Register staging of the next tile (at most 4 vec4 per operand: BK ≤ 32).
-  var ra: array<vec4<f32>, 4>;
-  var rb: array<vec4<f32>, 4>;
+  // Register staging of the next tile (RS global vectors per operand: BK ≤ 32).
+  var ra: array<Stage, RS>;
+  var rb: array<Stage, RS>;
   let ktiles = (p.k + BK - 1u) / BK;
 
   if (PREFETCH) {
-    for (var i = 0u; i < A_LOADS; i++) { sa[slot(0u, BM, tid + i * WG)] = load_a(m0, 0u, tid + i * WG); }
-    for (var i = 0u; i < B_LOADS; i++) { sb[slot(0u, BN, tid + i * WG)] = load_b(n0, 0u, tid + i * WG); }
+    for (var i = 0u; i < A_LOADS; i++) { put_a(0u, tid + i * WG, load_a(m0, 0u, tid + i * WG)); }
+    for (var i = 0u; i < B_LOADS; i++) { put_b(0u, tid + i * WG, load_b(n0, 0u, tid + i * WG)); }
     workgroupBarrier();
   }
 
@@ -133,8 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let cur = select(0u, t % 2u, PREFETCH);
     let more = t + 1u < ktiles;
     if (!PREFETCH) {
-      for (var i = 0u; i < A_LOADS; i++) { sa[slot(0u, BM, tid + i * WG)] = load_a(m0, t * BK, tid + i * WG); }
-      for (var i = 0u; i < B_LOADS; i++) { sb[slot(0u, BN, tid + i * WG)] = load_b(n0, t * BK, tid + i * WG); }
+      for (var i = 0u; i < A_LOADS; i++) { put_a(0u, tid + i * WG, load_a(m0, t * BK, tid + i * WG)); }
+      for (var i = 0u; i < B_LOADS; i++) { put_b(0u, tid + i * WG, load_b(n0, t * BK, tid + i * WG)); }
       workgroupBarrier();
     } else if (more) {
       let k0 = (t + 1u) * BK;
@@ -173,8 +129,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     if (PREFETCH && more) {
       let nxt = 1u - cur;
-      for (var i = 0u; i < A_LOADS; i++) { sa[slot(nxt, BM, tid + i * WG)] = ra[i]; }
-      for (var i = 0u; i < B_LOADS; i++) { sb[slot(nxt, BN, tid + i * WG)] = rb[i]; }
+      for (var i = 0u; i < A_LOADS; i++) { put_a(nxt, tid + i * WG, ra[i]); }
+      for (var i = 0u; i < B_LOADS; i++) { put_b(nxt, tid + i * WG, rb[i]); }
     }
     workgroupBarrier();
   }

@@ -1,19 +1,21 @@
-// Register-blocked f32 GEMM, the third rung. A workgroup owns a BM×BN block of C; each invocation
-// owns an 8×8 micro-tile held in 16 vec4 accumulators, so one k step costs 4 vec4 workgroup loads
-// for 64 FMAs. Tiles of A and B are staged in workgroup memory k-major ([k][m] and [k][n]) so the
-// inner loads are vec4 along m and n; for C = A·Wᵀ both operands are K-contiguous in memory and are
-// transposed on the way in. With PREFETCH the shared tiles are double-buffered and the next global
-// tile is prefetched into registers while the current one is multiplied (one barrier per BK step);
-// without it one buffer is staged at the start of each step (two barriers, fewer live registers).
+// Register-blocked GEMM, the third rung (f32, f16 storage, and packed-half math through the pieces
+// buildGemmWgsl assembles with it). A workgroup owns a BM×BN block of C; each invocation owns an 8×8
+// micro-tile held in 16 vec4 accumulators, so one k step costs 4 vec4 workgroup loads for 64 FMAs.
+// Tiles of A and B are staged in workgroup memory k-major ([k][m] and [k][n]) so the inner loads are
+// vec4 along m and n; for C = A·Wᵀ both operands are K-contiguous in memory and are transposed on the
+// way in. With PREFETCH the shared tiles are double-buffered and the next global tile is prefetched
+// into registers while the current one is multiplied (one barrier per BK step); without it one
+// buffer is staged at the start of each step (two barriers, fewer live registers).
 //   B_KMAJOR: C[M,N] = A[M,K] · Wᵀ, W [N,K];  else C = A · B, B [K,N].
-// Layout: A [M][lda], W [N][ldb] or B [K][ldb], C [M][ldc], leading dimensions multiples of 4 so
-// rows start on 16-byte boundaries. Elements k >= K of a row are masked to zero on load, rows
-// beyond M (or N) are clamped and masked, so any M, N, K is exact.
+// The storage piece (regblock-io-f32.wgsl or regblock-io-f16.wgsl) reads VW-element global vectors
+// into Stage registers and stores them into the Tile-typed workgroup arrays; the math (the
+// {{...}} slots: f32 FMAs into the accumulators, or f16 FMAs per tile folded into them) is written
+// by buildGemmWgsl. Elements k >= K of a row are masked to zero on load, rows beyond M (or N) are
+// clamped and masked, so any M, N, K is exact.
 override BM: u32 = 128;       // block rows; multiple of 16 (two halves of 4-row vec4 groups)
 override BN: u32 = 128;       // block cols; multiple of 16
-override BK: u32 = 16;        // k depth of one staged tile; multiple of 4
+override BK: u32 = 16;        // k depth of one staged tile; multiple of VW
 override B_KMAJOR: bool = true;
-override GROUP_M: u32 = 8;    // block rows per raster group: neighbouring blocks reuse A and W in L2
 override PREFETCH: bool = true; // double-buffer with register prefetch; false: one buffer, loads at tile start (fewer live registers)
 override WARP_TX: u32 = 16;   // a warp covers WARP_TX micro-tiles along n × 32/WARP_TX along m
 
@@ -23,88 +25,14 @@ override TX: u32 = BN / 8u;
 override WG: u32 = (BM / 8u) * (BN / 8u);
 override BM4: u32 = BM / 4u;
 override BN4: u32 = BN / 4u;
-override A_LOADS: u32 = BM * BK / 4u / WG;   // vec4 of A (or W) per invocation per tile
-override B_LOADS: u32 = BN * BK / 4u / WG;
+override A_LOADS: u32 = BM * BK / VW / WG;   // global vectors of A (or W) per invocation per tile
+override B_LOADS: u32 = BN * BK / VW / WG;
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  lda: u32,
-  ldb: u32,
-  ldc: u32,
-  groups_x: u32,
-  _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 override NBUF: u32 = select(1u, 2u, PREFETCH);
-var<workgroup> sa: array<vec4<f32>, NBUF * BK * BM4>;
-var<workgroup> sb: array<vec4<f32>, NBUF * BK * BN4>;
-
-const LANES = vec4<u32>(0u, 1u, 2u, 3u);
-
-// Zeroes the components of a K-contiguous vec4 that lie at k >= K (the row padding).
-fn mask_k(v: vec4<f32>, k: u32) -> vec4<f32> {
-  return select(vec4<f32>(0.0), v, vec4<u32>(k) + LANES < vec4<u32>(p.k));
-}
-
-// Four consecutive k (from k) of row r of A or W: rows past the matrix are clamped and zeroed.
-fn fetch_a(r: u32, k: u32) -> vec4<f32> {
-  let x = a[min(r, p.m - 1u) * (p.lda / 4u) + min(k / 4u, p.lda / 4u - 1u)];
-  return select(vec4<f32>(0.0), mask_k(x, k), r < p.m);
-}
-
-fn fetch_b(r: u32, k: u32) -> vec4<f32> {
-  let x = b[min(r, p.n - 1u) * (p.ldb / 4u) + min(k / 4u, p.ldb / 4u - 1u)];
-  return select(vec4<f32>(0.0), mask_k(x, k), r < p.n);
-}
-
-// Vector v of a K-contiguous BR×BK tile whose first row is r0 and first column k0. Consecutive v
-// walk down the rows so the transposed workgroup stores are conflict-free.
-fn load_kmajor_a(r0: u32, k0: u32, v: u32) -> vec4<f32> {
-  return fetch_a(r0 + v % BM, k0 + (v / BM) * 4u);
-}
-
-fn load_kmajor_b(r0: u32, k0: u32, v: u32) -> vec4<f32> {
-  return fetch_b(r0 + v % BN, k0 + (v / BN) * 4u);
-}
-
-// Vector v of an N-contiguous BK×BN tile of B [K,N]: columns past N only feed padding columns of C.
-fn load_nmajor_b(n0: u32, k0: u32, v: u32) -> vec4<f32> {
-  let k = k0 + v / BN4;
-  let n4 = n0 / 4u + v % BN4;
-  let x = b[min(k, p.k - 1u) * (p.ldb / 4u) + min(n4, p.ldb / 4u - 1u)];
-  return select(vec4<f32>(0.0), x, k < p.k);
-}
-
-fn store_a(buf: u32, v: u32, x: vec4<f32>) {
-  let m = v % BM;
-  let base = buf * BK * BM4 + (v / BM) * 4u * BM4 + m / 4u;
-  let lane = m % 4u;
-  sa[base][lane] = x.x;
-  sa[base + BM4][lane] = x.y;
-  sa[base + 2u * BM4][lane] = x.z;
-  sa[base + 3u * BM4][lane] = x.w;
-}
-
-fn store_b(buf: u32, v: u32, x: vec4<f32>) {
-  if (B_KMAJOR) {
-    let n = v % BN;
-    let base = buf * BK * BN4 + (v / BN) * 4u * BN4 + n / 4u;
-    let lane = n % 4u;
-    sb[base][lane] = x.x;
-    sb[base + BN4][lane] = x.y;
-    sb[base + 2u * BN4][lane] = x.z;
-    sb[base + 3u * BN4][lane] = x.w;
-  } else {
-    sb[buf * BK * BN4 + v] = x;
-  }
-}
+var<workgroup> sa: array<Tile, NBUF * BK * BM4>;
+var<workgroup> sb: array<Tile, NBUF * BK * BN4>;
 
 fn put(m: u32, n4a: u32, n4b: u32, va: vec4<f32>, vb: vec4<f32>) {
   let ldc4 = p.ldc / 4u;
@@ -116,21 +44,12 @@ fn put(m: u32, n4a: u32, n4b: u32, va: vec4<f32>, vb: vec4<f32>) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  // Grouped raster order (GROUP_M block rows at a time) so that concurrently running blocks share
-  // rows of A and W in L2 instead of streaming all of W once per block row.
-  let blocks_m = (p.m + BM - 1u) / BM;
-  let blocks_n = (p.n + BN - 1u) / BN;
-  let pid = wid.y * p.groups_x + wid.x;
-  if (pid >= blocks_m * blocks_n) {
+  let origin = block_origin(wid, BM, BN);
+  if (origin.x == NO_BLOCK) {
     return;
   }
-  let per_group = GROUP_M * blocks_n;
-  let first_m = (pid / per_group) * GROUP_M;
-  let group_rows = min(blocks_m - first_m, GROUP_M);
-  let bm = first_m + (pid % per_group) % group_rows;
-  let bn = (pid % per_group) / group_rows;
-  let m0 = bm * BM;
-  let n0 = bn * BN;
+  let m0 = origin.x;
+  let n0 = origin.y;
   // Micro-tile coordinates: a subgroup of 32 covers a WARP_TX × (32/WARP_TX) patch, which sets how
   // many distinct vec4 its workgroup loads touch (fewer distinct addresses, fewer shared wavefronts).
   let lane = tid % 32u;
@@ -147,10 +66,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c5a = vec4<f32>(0.0); var c5b = vec4<f32>(0.0);
   var c6a = vec4<f32>(0.0); var c6b = vec4<f32>(0.0);
   var c7a = vec4<f32>(0.0); var c7b = vec4<f32>(0.0);
-
-  // Register staging of the next tile (at most 4 vec4 per operand for the configurations in use).
-  var ra: array<vec4<f32>, 4>;
-  var rb: array<vec4<f32>, 4>;
+{{DECLARE}}
+  // Register staging of the next tile (at most 4 vectors per operand for the configurations in use).
+  var ra: array<Stage, 4>;
+  var rb: array<Stage, 4>;
   let ktiles = (p.k + BK - 1u) / BK;
 
   if (PREFETCH) {
@@ -187,15 +106,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let a1 = sa[abase + kk * BM4 + BM4 / 2u];
       let b0 = sb[bbase + kk * BN4];
       let b1 = sb[bbase + kk * BN4 + BN4 / 2u];
-      c0a = fma(vec4<f32>(a0.x), b0, c0a); c0b = fma(vec4<f32>(a0.x), b1, c0b);
-      c1a = fma(vec4<f32>(a0.y), b0, c1a); c1b = fma(vec4<f32>(a0.y), b1, c1b);
-      c2a = fma(vec4<f32>(a0.z), b0, c2a); c2b = fma(vec4<f32>(a0.z), b1, c2b);
-      c3a = fma(vec4<f32>(a0.w), b0, c3a); c3b = fma(vec4<f32>(a0.w), b1, c3b);
-      c4a = fma(vec4<f32>(a1.x), b0, c4a); c4b = fma(vec4<f32>(a1.x), b1, c4b);
-      c5a = fma(vec4<f32>(a1.y), b0, c5a); c5b = fma(vec4<f32>(a1.y), b1, c5b);
-      c6a = fma(vec4<f32>(a1.z), b0, c6a); c6b = fma(vec4<f32>(a1.z), b1, c6b);
-      c7a = fma(vec4<f32>(a1.w), b0, c7a); c7b = fma(vec4<f32>(a1.w), b1, c7b);
+{{STEP}}
     }
+{{FOLD}}
     if (PREFETCH && more) {
       let nxt = 1u - cur;
       for (var i = 0u; i < A_LOADS; i++) { store_a(nxt, tid + i * WG, ra[i]); }

@@ -1,18 +1,18 @@
 // Tensor-core GEMM through chromium_experimental_subgroup_matrix: C[M,N] = A[M,K] · Wᵀ with A and W
 // [N,K] in f16, products accumulated in f32 by 16×16×16 subgroup matrix multiply-accumulates
-// (the adapter's f16→f32 16×16×16 configuration; checked before this kernel is built).
-// The general form of subgroup-matrix-vec.wgsl, written to feed the tensor cores faster:
+// (the adapter's f16→f32 16×16×16 configuration; checked before this kernel is built). Assembled by
+// buildGemmWgsl with common.wgsl, io-f16.wgsl and half-f16.wgsl (`enable f16;` put first).
 //   - each subgroup owns an FM×FN grid of 16×16 result matrices (FM, FN ∈ {2, 4}: 32×32 up to 64×64
 //     pieces), so the block shape, the number of subgroups (and so how many workgroups share an SM)
 //     and the matrix loads per multiply-accumulate are all override constants;
 //   - STAGES = 2: double-buffered tiles, one barrier per BK step, the next tile's 16-byte global loads
-//     issued into registers before this tile's multiplies; STAGES = 1: one buffer (half the
-//     workgroup memory, so BK can be 32 or 64 in 256-row blocks, twice or four times the bytes in
-//     flight per barrier), the next tile's loads still issued before the multiplies, stored after a
-//     second barrier;
-//   - DEPTH = 2 (with STAGES = 2): two register sets, so a tile's global loads are issued two steps
-//     before they are stored (two tiles' multiplies hide their latency instead of one); the tile for
-//     step t+1 is stored at the start of step t, into the buffer step t-1 read;
+//     issued into registers before this tile's multiplies and stored after them; STAGES = 3: three
+//     buffers, one barrier per step, the tile loaded during the last step stored before this step's
+//     multiplies (into the buffer read two steps ago) and the one after it loaded next; STAGES = 1:
+//     one buffer (half the workgroup memory), the next tile's loads still issued before the
+//     multiplies, stored after a second barrier;
+//   - ORDER = 1: the FN right matrices of a 16-deep step are loaded first, then one left matrix at a
+//     time with its row of multiply-accumulates (FN + 1 operand matrices live instead of FM + FN);
 //   - PAD halves of padding per staged row (8: rows an odd number of 16-byte groups apart, so the 8
 //     rows of a matrix load hit distinct banks; unpadded 32-deep rows were 16% slower on the H100).
 // On the H100 the 128×128×16 block of 2×2 subgroups with 64×64 pieces (24 KiB: room for two per SM)
@@ -23,7 +23,6 @@
 // Layout: A [M][lda], W [N][ldb] in halves (leading dimensions multiples of 8, 16-byte rows); C f32
 // [Mc][ldc] with Mc and ldc padded to whole 256×256 blocks (result matrices are stored whole).
 // Elements k >= K and rows past M or N are zeroed as they are staged, so any M, N, K is exact.
-enable f16;
 enable chromium_experimental_subgroup_matrix;
 
 override SG_M: u32 = 2;       // subgroups along m
@@ -31,10 +30,9 @@ override SG_N: u32 = 2;       // subgroups along n
 override FM: u32 = 4;         // result matrices per subgroup along m: 2 or 4
 override FN: u32 = 4;         // result matrices per subgroup along n: 2 or 4
 override BK: u32 = 32;        // k depth of one staged tile; multiple of 16
-override STAGES: u32 = 2;     // workgroup buffers: 2 (one barrier per tile) or 1 (two)
+override STAGES: u32 = 2;     // workgroup buffers: 2 or 3 (one barrier per tile) or 1 (two)
 override PAD: u32 = 8;        // halves of padding per staged row; multiple of 4
-override DEPTH: u32 = 1;      // tiles in flight in registers (2 needs STAGES = 2)
-override GROUP_M: u32 = 8;    // block rows per raster group (L2 reuse, as in regblock.wgsl)
+override ORDER: u32 = 0;      // 1: right matrices first, then one left matrix at a time
 
 const SG_SIZE = 32u;          // invocations per subgroup this kernel is written for (checked on the host)
 override WARP_M: u32 = 16u * FM;
@@ -47,21 +45,7 @@ override KV: u32 = BK / 8u;           // 8-half vectors per staged row
 override A_LOADS: u32 = BM * KV / WG; // 16-byte global loads per invocation per tile (≤ 8)
 override B_LOADS: u32 = BN * KV / WG;
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  lda: u32,
-  ldb: u32,
-  ldc: u32,
-  groups_x: u32,
-  _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 var<workgroup> sa: array<vec4<f16>, STAGES * BM * LDS4>;
 var<workgroup> sb: array<vec4<f16>, STAGES * BN * LDS4>;
@@ -82,15 +66,13 @@ fn mask8(x: vec4<u32>, k: u32, row_ok: bool) -> vec4<u32> {
 fn load_a(r0: u32, k0: u32, v: u32) -> vec4<u32> {
   let r = r0 + v / KV;
   let k = k0 + (v % KV) * 8u;
-  let x = a[min(r, p.m - 1u) * (p.lda / 8u) + min(k / 8u, p.lda / 8u - 1u)];
-  return mask8(x, k, r < p.m);
+  return mask8(raw8_a(r, k), k, r < p.m);
 }
 
 fn load_b(r0: u32, k0: u32, v: u32) -> vec4<u32> {
   let r = r0 + v / KV;
   let k = k0 + (v % KV) * 8u;
-  let x = b[min(r, p.n - 1u) * (p.ldb / 8u) + min(k / 8u, p.ldb / 8u - 1u)];
-  return mask8(x, k, r < p.n);
+  return mask8(raw8_b(r, k), k, r < p.n);
 }
 
 fn store_a(buf: u32, v: u32, x: vec4<u32>) {
@@ -162,17 +144,12 @@ fn load_right(o: u32) -> Right {
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32,
         @builtin(subgroup_id) sg: u32) {
-  let blocks_m = (p.m + BM - 1u) / BM;
-  let blocks_n = (p.n + BN - 1u) / BN;
-  let pid = wid.y * p.groups_x + wid.x;
-  if (pid >= blocks_m * blocks_n) {
+  let origin = block_origin(wid, BM, BN);
+  if (origin.x == NO_BLOCK) {
     return;
   }
-  let per_group = GROUP_M * blocks_n;
-  let first_m = (pid / per_group) * GROUP_M;
-  let group_rows = min(blocks_m - first_m, GROUP_M);
-  let m0 = (first_m + (pid % per_group) % group_rows) * BM;
-  let n0 = ((pid % per_group) / group_rows) * BN;
+  let m0 = origin.x;
+  let n0 = origin.y;
   let wm = sg % SG_M;
   let wn = sg / SG_M;
 
@@ -185,19 +162,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var c30 = Result(); var c31 = Result(); var c32 = Result(); var c33 = Result();
   var ra: array<vec4<u32>, 8>;
   var rb: array<vec4<u32>, 8>;
-  var qa: array<vec4<u32>, 8>;   // the second register set (DEPTH = 2)
-  var qb: array<vec4<u32>, 8>;
   let ktiles = (p.k + BK - 1u) / BK;
 
   fetch(&ra, &rb, m0, n0, 0u, tid);
-  if (STAGES == 2u) {
+  if (STAGES >= 2u) {
     stage(&ra, &rb, 0u, tid);
+    if (STAGES == 3u && ktiles > 1u) { fetch(&ra, &rb, m0, n0, BK, tid); }
     workgroupBarrier();
-  }
-  if (DEPTH == 2u) {
-    // ra/rb hold tile 1 (staged at step 0), qa/qb tile 2 (staged at step 1).
-    if (ktiles > 1u) { fetch(&ra, &rb, m0, n0, BK, tid); }
-    if (ktiles > 2u) { fetch(&qa, &qb, m0, n0, 2u * BK, tid); }
   }
 
   for (var t = 0u; t < ktiles; t++) {
@@ -205,26 +176,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var cur = 0u;
     if (STAGES == 2u) {
       cur = t % 2u;
-      if (DEPTH == 2u) {
-        // Even steps stage and refill ra/rb (odd tiles), odd steps qa/qb (even tiles). A branch
-        // rather than swapping the sets: a register move of a set whose loads are still in flight
-        // would wait for them.
-        if (cur == 0u) {
-          if (more) { stage(&ra, &rb, 1u, tid); }
-          if (t + 3u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 3u) * BK, tid); }
-        } else {
-          if (more) { stage(&qa, &qb, 0u, tid); }
-          if (t + 3u < ktiles) { fetch(&qa, &qb, m0, n0, (t + 3u) * BK, tid); }
-        }
-      }
+      if (more) { fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid); }
+    } else if (STAGES == 3u) {
+      // Buffer (t+1) mod 3 was last read in step t-2, before the barrier that ended step t-1.
+      cur = t % 3u;
+      if (more) { stage(&ra, &rb, (t + 1u) % 3u, tid); }
+      if (t + 2u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 2u) * BK, tid); }
     } else {
       // One buffer: the registers loaded during the last tile's multiplies are stored now (the
       // barrier at the end of the last step made the buffer free).
       stage(&ra, &rb, 0u, tid);
       workgroupBarrier();
-    }
-    if (more && DEPTH == 1u) {
-      fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid);
+      if (more) { fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid); }
     }
     let abase = cur * BM * LDS4 + wm * WARP_M * LDS4;
     let bbase = cur * BN * LDS4 + wn * WARP_N * LDS4;
@@ -233,6 +196,47 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     for (var kk = 0u; kk < BK / 16u; kk++) {
       let ao = abase + kk * 4u;
       let bo = bbase + kk * 4u;
+      if (ORDER == 1u) {
+        let r0 = load_right(bo);
+        let r1 = load_right(bo + 16u * LDS4);
+        var r2: Right;
+        var r3: Right;
+        if (FN == 4u) {
+          r2 = load_right(bo + 32u * LDS4);
+          r3 = load_right(bo + 48u * LDS4);
+        }
+        let l0 = load_left(ao);
+        c00 = subgroupMatrixMultiplyAccumulate(l0, r0, c00);
+        c01 = subgroupMatrixMultiplyAccumulate(l0, r1, c01);
+        if (FN == 4u) {
+          c02 = subgroupMatrixMultiplyAccumulate(l0, r2, c02);
+          c03 = subgroupMatrixMultiplyAccumulate(l0, r3, c03);
+        }
+        let l1 = load_left(ao + 16u * LDS4);
+        c10 = subgroupMatrixMultiplyAccumulate(l1, r0, c10);
+        c11 = subgroupMatrixMultiplyAccumulate(l1, r1, c11);
+        if (FN == 4u) {
+          c12 = subgroupMatrixMultiplyAccumulate(l1, r2, c12);
+          c13 = subgroupMatrixMultiplyAccumulate(l1, r3, c13);
+        }
+        if (FM == 4u) {
+          let l2 = load_left(ao + 32u * LDS4);
+          c20 = subgroupMatrixMultiplyAccumulate(l2, r0, c20);
+          c21 = subgroupMatrixMultiplyAccumulate(l2, r1, c21);
+          if (FN == 4u) {
+            c22 = subgroupMatrixMultiplyAccumulate(l2, r2, c22);
+            c23 = subgroupMatrixMultiplyAccumulate(l2, r3, c23);
+          }
+          let l3 = load_left(ao + 48u * LDS4);
+          c30 = subgroupMatrixMultiplyAccumulate(l3, r0, c30);
+          c31 = subgroupMatrixMultiplyAccumulate(l3, r1, c31);
+          if (FN == 4u) {
+            c32 = subgroupMatrixMultiplyAccumulate(l3, r2, c32);
+            c33 = subgroupMatrixMultiplyAccumulate(l3, r3, c33);
+          }
+        }
+        continue;
+      }
       let l0 = load_left(ao);
       let l1 = load_left(ao + 16u * LDS4);
       let r0 = load_right(bo);
@@ -272,7 +276,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
       }
     }
-    if (STAGES == 2u && DEPTH == 1u && more) {
+    if (STAGES == 2u && more) {
       stage(&ra, &rb, 1u - cur, tid);
     }
     workgroupBarrier();

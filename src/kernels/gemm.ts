@@ -14,13 +14,17 @@
  */
 import naiveWgsl from '../../shaders/gemm/naive.wgsl?raw';
 import tiledWgsl from '../../shaders/gemm/tiled.wgsl?raw';
+import commonWgsl from '../../shaders/gemm/common.wgsl?raw';
+import ioF32Wgsl from '../../shaders/gemm/io-f32.wgsl?raw';
+import ioF16Wgsl from '../../shaders/gemm/io-f16.wgsl?raw';
+import halfF32Wgsl from '../../shaders/gemm/half-f32.wgsl?raw';
+import halfF16Wgsl from '../../shaders/gemm/half-f16.wgsl?raw';
 import regblockWgsl from '../../shaders/gemm/regblock.wgsl?raw';
+import regblockIoF32Wgsl from '../../shaders/gemm/regblock-io-f32.wgsl?raw';
+import regblockIoF16Wgsl from '../../shaders/gemm/regblock-io-f16.wgsl?raw';
 import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
-import regblockKcF16Wgsl from '../../shaders/gemm/regblock-kc-f16.wgsl?raw';
-import regblockF16Wgsl from '../../shaders/gemm/regblock-f16.wgsl?raw';
-import regblockHfmaWgsl from '../../shaders/gemm/regblock-hfma.wgsl?raw';
-import subgroupMatrixWgsl from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
-import subgroupMatrixVecWgsl from '../../shaders/gemm/subgroup-matrix-vec.wgsl?raw';
+import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw';
+import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
@@ -124,6 +128,81 @@ function filledMatrix(storage: GemmStorage, seedWord: number, ld: number): Eleme
   return storage === 'f16' ? (r, c) => fillF16(seedWord, r * ld + c) : (r, c) => fillF32(seedWord, r * ld + c);
 }
 
+/** The GEMM kernels, each assembled by buildGemmWgsl from its body and the shared pieces. */
+export type GemmKernelCode = 'naive' | 'tiled' | 'regblock' | 'regblock-kc' | 'subgroup-matrix-pipe';
+
+const XYZW = ['x', 'y', 'z', 'w'] as const;
+const MICRO_ROWS = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+
+/**
+ * The math slots of regblock.wgsl. f32 (and f16 storage, widened): f32 FMAs of one k step into the 16
+ * vec4 accumulators c{i}a / c{i}b (rows i of the 8×8 micro-tile, its two column halves). hfma: the
+ * same FMAs in vec4<f16> into per-tile partial sums h{i}a / h{i}b, added into the f32 accumulators
+ * after each BK-deep tile, so the f16 rounding error grows with BK (at most 32 terms), not with K.
+ */
+function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', string> {
+  const hfma = math === 'hfma';
+  const t = hfma ? 'f16' : 'f32';
+  const acc = hfma ? 'h' : 'c';
+  const step = MICRO_ROWS.map((i) => {
+    const a = `vec4<${t}>(a${i >> 2}.${XYZW[i & 3] ?? 'x'})`;
+    return `      ${acc}${i}a = fma(${a}, b0, ${acc}${i}a); ${acc}${i}b = fma(${a}, b1, ${acc}${i}b);`;
+  });
+  if (!hfma) return { DECLARE: '', STEP: step.join('\n'), FOLD: '' };
+  return {
+    DECLARE: ['  // Per-tile partial sums in f16 (see regblockMath in src/kernels/gemm.ts).', ...MICRO_ROWS.map((i) => `  var h${i}a = vec4<f16>(0.0); var h${i}b = vec4<f16>(0.0);`)].join('\n'),
+    STEP: step.join('\n'),
+    FOLD: [
+      "    // Fold this tile's f16 partial sums into the f32 accumulators.",
+      ...MICRO_ROWS.map((i) => `    c${i}a += vec4<f32>(h${i}a); c${i}b += vec4<f32>(h${i}b); h${i}a = vec4<f16>(0.0); h${i}b = vec4<f16>(0.0);`),
+    ].join('\n'),
+  };
+}
+
+/**
+ * WGSL of one GEMM kernel: `enable f16;` where f16 arithmetic is used, the kernel body, the shared
+ * parameters and raster order (common.wgsl) and the operand pieces of its storage type: io-f32.wgsl
+ * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, and
+ * the kernel's own staging piece. WGSL has no include; module-scope declarations may follow their
+ * use, so the directives stay first. The register-blocked body's math slots are filled by
+ * regblockMath.
+ */
+export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math: GemmMath): string {
+  const halfMath = math === 'hfma' || math === 'tensor';
+  if (halfMath && storage !== 'f16') throw new Error(`internal: ${math} math needs f16 storage`);
+  if ((kernel === 'subgroup-matrix-pipe') !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
+  if ((kernel === 'naive' || kernel === 'tiled') && storage !== 'f32') throw new Error(`internal: ${kernel} is f32 only`);
+  if (kernel === 'regblock-kc' && math !== 'f32') throw new Error('internal: regblock-kc does f32 math');
+  const io = storage === 'f32' ? [ioF32Wgsl] : [ioF16Wgsl, halfMath ? halfF16Wgsl : halfF32Wgsl];
+  const pieces: string[] = [];
+  switch (kernel) {
+    case 'naive':
+      pieces.push(naiveWgsl);
+      break;
+    case 'tiled':
+      pieces.push(tiledWgsl);
+      break;
+    case 'regblock': {
+      const slots = regblockMath(math);
+      const body = regblockWgsl.replace(/\{\{(DECLARE|STEP|FOLD)\}\}\n/g, (_, name: 'DECLARE' | 'STEP' | 'FOLD') => (slots[name] === '' ? '' : `${slots[name]}\n`));
+      pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl);
+      break;
+    }
+    case 'regblock-kc':
+      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
+      break;
+    case 'subgroup-matrix-pipe':
+      pieces.push(subgroupMatrixPipeWgsl, ...io);
+      break;
+  }
+  return [halfMath ? 'enable f16;' : '', pieces[0] ?? '', commonWgsl, ...pieces.slice(1)].join('\n');
+}
+
+const REGBLOCK_F32 = buildGemmWgsl('regblock', 'f32', 'f32');
+const REGBLOCK_KC_F32 = buildGemmWgsl('regblock-kc', 'f32', 'f32');
+const REGBLOCK_KC_F16 = buildGemmWgsl('regblock-kc', 'f16', 'f32');
+const SUBGROUP_MATRIX_PIPE = buildGemmWgsl('subgroup-matrix-pipe', 'f16', 'tensor');
+
 /** A block-shape configuration: override constants and the block it covers. */
 export interface GemmConfig {
   label: string;
@@ -175,46 +254,28 @@ export function regblockKcConfig(bk: number, prefetch: boolean, storage: GemmSto
     invocations: 256,
     // Rows of BK floats padded by one vec4.
     sharedBytes: (prefetch ? 2 : 1) * rows * (bk + 4) * 4,
-    code: storage === 'f16' ? regblockKcF16Wgsl : regblockKcWgsl,
-    stagedK: bk,
-  };
-}
-
-/** How the tensor-core kernel stages its tiles: in f16 or in vec4<f16> workgroup arrays. */
-export type SubgroupMatrixFeed = 'staged' | 'vec';
-
-/**
- * Subgroup-matrix configurations: SG_M×SG_N subgroups of 32, each a warpM×64 piece of the block
- * (warpM 64 only with the vec4 staging).
- */
-export function subgroupMatrixConfig(feed: SubgroupMatrixFeed, sgM: number, sgN: number, bk: number, warpM: 32 | 64 = 32): GemmConfig {
-  const bm = warpM * sgM;
-  const bn = 64 * sgN;
-  const constants: Record<string, number> = { SG_M: sgM, SG_N: sgN, BK: bk };
-  if (warpM !== 32) {
-    if (feed !== 'vec') throw new Error('internal: 64-row subgroup pieces need the vec4 staging');
-    constants.WARP_M = warpM;
-  }
-  return {
-    label: `${feed}${warpM === 32 ? '' : warpM}-${bm}x${bn}x${bk}`,
-    constants,
-    bm,
-    bn,
-    invocations: 32 * sgM * sgN,
-    sharedBytes: 2 * (bm + bn) * (bk + 8) * 2,
-    ...(feed === 'vec' ? { code: subgroupMatrixVecWgsl } : {}),
+    code: storage === 'f16' ? REGBLOCK_KC_F16 : REGBLOCK_KC_F32,
     stagedK: bk,
   };
 }
 
 /** Options of a subgroup-matrix-pipe configuration beyond its shape. */
 export interface PipeOptions {
-  /** Workgroup buffers: 2 (one barrier per tile) or 1 (two barriers, half the workgroup memory). */
-  stages?: 1 | 2;
+  /**
+   * Workgroup buffers: 2 (one barrier per tile), 1 (two barriers, half the workgroup memory) or 3
+   * (one barrier per tile; the tile loaded during the last step is stored before this step's
+   * multiplies, into the buffer read two steps ago, so neither the stores nor the wait for the loads
+   * sit between the multiplies and the barrier).
+   */
+  stages?: 1 | 2 | 3;
   /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
   pad?: 0 | 8 | 16;
-  /** Tiles in flight in registers: 1, or 2 (two register sets; needs two stages). */
-  depth?: 1 | 2;
+  /**
+   * Order of the matrix loads in a 16-deep step: 0, all FM left and FN right matrices, then the
+   * FM×FN multiply-accumulates; 1, the FN right matrices, then one left matrix at a time with its
+   * row of multiply-accumulates (FN + 1 operand matrices live instead of FM + FN).
+   */
+  order?: 0 | 1;
 }
 
 /**
@@ -224,19 +285,18 @@ export interface PipeOptions {
 export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
   const stages = opts.stages ?? 2;
   const pad = opts.pad ?? 8;
-  const depth = opts.depth ?? 1;
-  if (depth === 2 && stages !== 2) throw new Error('internal: two tiles in flight need two workgroup buffers');
+  const order = opts.order ?? 0;
   const bm = 16 * fm * sgM;
   const bn = 16 * fn * sgN;
-  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 1 ? '/s1' : ''}${depth === 2 ? '/d2' : ''}${pad === 8 ? '' : `/p${pad}`}`;
+  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 2 ? '' : `/s${stages}`}${order === 1 ? '/o1' : ''}${pad === 8 ? '' : `/p${pad}`}`;
   return {
     label,
-    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad, DEPTH: depth },
+    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad, ORDER: order },
     bm,
     bn,
     invocations: 32 * sgM * sgN,
     sharedBytes: stages * (bm + bn) * (bk + pad) * 2,
-    code: subgroupMatrixPipeWgsl,
+    code: SUBGROUP_MATRIX_PIPE,
     stagedK: bk,
   };
 }
@@ -274,14 +334,14 @@ export const REGBLOCK_F32_CONFIGS: readonly GemmConfig[] = [
  * 24- and 32-deep and single-buffered 8-deep tiles were slower at every measured shape (dropped).
  */
 export const REGBLOCK_F32_NT_CONFIGS: readonly GemmConfig[] = [
-  ...REGBLOCK_F32_CONFIGS,
+  regblockConfig(128, 64, 16, 'f32'),
+  regblockConfig(64, 128, 16, 'f32'),
+  regblockConfig(64, 64, 16, 'f32'),
   regblockKcConfig(8, true),
   regblockKcConfig(16, true),
   regblockKcConfig(16, false),
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
-  regblockConfig(128, 128, 16, 'f32'),
-  regblockConfig(128, 128, 16, 'f32', { prefetch: false }),
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
@@ -300,30 +360,26 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
 ];
 
 /**
- * Tensor-core candidates. Kept from the first kernels: f16 staging (scalar arrays, which every
- * revision of the extension's load rule reads alike) and vec4<f16> staging with 32×64 pieces (the
- * fastest at 512 prompt tokens in the first H100 call). The general kernel (subgroup-matrix-pipe):
+ * Tensor-core candidates (subgroup-matrix-pipe.wgsl). Winners on the H100 (bench/notes/gemm.md):
  * 64×64 pieces in 128×128×16 blocks of 4 subgroups (several workgroups per SM, so one workgroup's
- * barrier wait is covered by another's multiplies: the fastest at every large shape on the H100),
- * with one or two tiles in flight in registers or single-buffered; 8-subgroup 128×256 blocks; a
- * 256×128×32 single-buffered block; 64×32, 32×64 and 32×32 pieces (fewer registers, more workgroups
- * per SM; 32×32 wins 1024³). Dropped after the H100 calls because slower at every measured shape
- * (bench/notes/gemm.md): the vec4 kernel's 64×64 pieces in 8-subgroup blocks, 32-deep tiles with
- * 64×64 pieces in 4-subgroup blocks (2.5× slower), 2-subgroup blocks, 64×32 pieces at depth 16 in
- * 8-subgroup blocks, unpadded and 32-byte-padded rows.
+ * barrier wait is covered by another's multiplies: every large shape), single-buffered (the gate/up
+ * layer once), 32×32 pieces (1024³, 128-token prompts); 32×64 pieces in 128×128×32 blocks of 8
+ * subgroups won 512-token prompts as the former vec4-staged kernel (subgroup-matrix-vec.wgsl, the same
+ * staging and loop). Tried here: three buffers, the right-first load order, and a 32-deep tile with
+ * that order. Dropped because slower at every measured shape: f16-array staging
+ * (subgroup-matrix.wgsl), two tiles in flight in registers (DEPTH 2), 8-subgroup blocks of 64×64
+ * pieces, 256×128×32 and 64×32-piece 32-deep blocks, 2-subgroup blocks, unpadded and 32-byte-padded
+ * rows.
  */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
-  subgroupMatrixConfig('staged', 4, 2, 32),
-  subgroupMatrixConfig('vec', 4, 2, 32),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { depth: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { order: 1 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 3 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 3, order: 1 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { order: 1 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 1 }),
-  subgroupMatrixPipeConfig(4, 2, 4, 4, 32, { stages: 1 }),
-  subgroupMatrixPipeConfig(2, 4, 4, 4, 16),
-  subgroupMatrixPipeConfig(2, 4, 4, 4, 16, { depth: 2 }),
-  subgroupMatrixPipeConfig(2, 4, 4, 2, 32),
+  subgroupMatrixPipeConfig(4, 2, 2, 4, 32),
   subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 2, 16, { depth: 2 }),
   subgroupMatrixPipeConfig(2, 2, 2, 4, 16),
   subgroupMatrixPipeConfig(2, 2, 2, 2, 16),
 ];
@@ -559,15 +615,15 @@ function variants(): GemmVariant[] {
     const suffix = layout === 'nn' ? '-ab' : '';
     const what = layout === 'nt' ? 'C = A·Wᵀ' : 'C = A·B';
     out.push(
-      { kernel: 'naive', variant: `naive${suffix}`, storage: 'f32', math: 'f32', layout, code: naiveWgsl, requires: [], configs: [BASELINE_NAIVE], description: `${what}, f32, one invocation per output (baseline)` },
-      { kernel: 'tiled', variant: `tiled${suffix}`, storage: 'f32', math: 'f32', layout, code: tiledWgsl, requires: [], configs: [BASELINE_TILED], description: `${what}, f32, 16×16 workgroup-memory tiles, one output per invocation` },
+      { kernel: 'naive', variant: `naive${suffix}`, storage: 'f32', math: 'f32', layout, code: buildGemmWgsl('naive', 'f32', 'f32'), requires: [], configs: [BASELINE_NAIVE], description: `${what}, f32, one invocation per output (baseline)` },
+      { kernel: 'tiled', variant: `tiled${suffix}`, storage: 'f32', math: 'f32', layout, code: buildGemmWgsl('tiled', 'f32', 'f32'), requires: [], configs: [BASELINE_TILED], description: `${what}, f32, 16×16 workgroup-memory tiles, one output per invocation` },
       {
         kernel: 'regblock',
         variant: `regblock${suffix}`,
         storage: 'f32',
         math: 'f32',
         layout,
-        code: regblockWgsl,
+        code: REGBLOCK_F32,
         requires: [],
         configs: layout === 'nt' ? REGBLOCK_F32_NT_CONFIGS : REGBLOCK_F32_CONFIGS,
         description: `${what}, f32, 8×8 register micro-tiles, double-buffered vec4 tiles, autotuned block`,
@@ -581,7 +637,7 @@ function variants(): GemmVariant[] {
       storage: 'f16',
       math: 'f32',
       layout: 'nt',
-      code: regblockF16Wgsl,
+      code: buildGemmWgsl('regblock', 'f16', 'f32'),
       requires: [],
       configs: REGBLOCK_F16_CONFIGS,
       description: 'C = A·Wᵀ, f16 storage, f32 multiply-add and accumulation, register-blocked, autotuned block',
@@ -592,7 +648,7 @@ function variants(): GemmVariant[] {
       storage: 'f16',
       math: 'hfma',
       layout: 'nt',
-      code: regblockHfmaWgsl,
+      code: buildGemmWgsl('regblock', 'f16', 'hfma'),
       requires: ['shader-f16'],
       configs: REGBLOCK_HFMA_CONFIGS,
       description: 'C = A·Wᵀ, f16 storage, packed f16 FMAs within each k tile, f32 across tiles, register-blocked',
@@ -603,7 +659,7 @@ function variants(): GemmVariant[] {
       storage: 'f16',
       math: 'tensor',
       layout: 'nt',
-      code: subgroupMatrixWgsl,
+      code: SUBGROUP_MATRIX_PIPE,
       requires: ['shader-f16', 'chromium-experimental-subgroup-matrix'],
       configs: SUBGROUP_MATRIX_CONFIGS,
       description: 'C = A·Wᵀ, f16 inputs, f32 accumulation on tensor cores (subgroup matrices 16×16×16), autotuned block',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { create } from 'webgpu';
 import { SkipCase } from '../../src/gpu/errors';
-import { REGBLOCK_F32_CONFIGS, REGBLOCK_F32_NT_CONFIGS, gemmCases, gemmSubgroupMatrixSpec, softwareSubset } from '../../src/kernels/gemm';
+import { REGBLOCK_F32_CONFIGS, REGBLOCK_F32_NT_CONFIGS, SUBGROUP_MATRIX_CONFIGS, gemmCases, gemmSubgroupMatrixSpec, softwareSubset } from '../../src/kernels/gemm';
 import { runSuite } from '../../src/suite/runner';
 import { TEST_RUN, testGpu } from './gpu';
 
@@ -53,5 +54,40 @@ describe('gemm on a real WebGPU implementation', () => {
     expect(() => gemmSubgroupMatrixSpec.check?.(withIt, shape)).not.toThrow();
     const wide = { ...withIt, info: { ...ctx.info, subgroup_min_size: 64, subgroup_max_size: 64 } };
     expect(() => gemmSubgroupMatrixSpec.check?.(wide, shape)).toThrow(/subgroups of 32/);
+  });
+
+  it("compiles every tensor-core configuration on Dawn's null backend (SwiftShader has no subgroup matrices)", async (t) => {
+    await testGpu(); // installs the WebGPU globals
+    const adapter = await create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']).requestAdapter();
+    const features = ['shader-f16', 'chromium-experimental-subgroup-matrix'] as const;
+    const missing = features.filter((f) => !(adapter?.features.has(f) ?? false));
+    if (!adapter || missing.length > 0) {
+      t.skip(`Dawn's null backend offers no ${missing.join(', ') || 'adapter'} here`);
+      return;
+    }
+    const device = await adapter.requestDevice({ requiredFeatures: [...features] as GPUFeatureName[] });
+    const limit = device.limits.maxComputeWorkgroupStorageSize;
+    const module = device.createShaderModule({ code: gemmSubgroupMatrixSpec.wgsl[0] ?? '' });
+    const messages = (await module.getCompilationInfo()).messages.filter((m) => m.type !== 'info').map((m) => `${m.lineNum}: ${m.message}`);
+    expect(messages).toEqual([]);
+    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(1);
+    const failures: string[] = [];
+    for (const c of SUBGROUP_MATRIX_CONFIGS) {
+      // The null adapter allows 16 KiB of workgroup memory (and subgroups of up to 128, so blocks of
+      // 4 subgroups): configurations over it compile without row padding and, where still over, with
+      // 32×32 pieces, keeping their stage count, load order and tile depth. The 64×64-piece code is
+      // compiled by the configurations that fit.
+      const k: Record<string, number> = { ...c.constants };
+      if (c.sharedBytes > limit) {
+        k.PAD = 0;
+        if ((k.STAGES ?? 2) * (c.bm + c.bn) * (k.BK ?? 16) * 2 > limit) Object.assign(k, { SG_M: 2, SG_N: 2, FM: 2, FN: 2 });
+      }
+      device.pushErrorScope('validation');
+      await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: k } }).catch((e: unknown) => failures.push(`${c.label}: ${String(e)}`));
+      const e = await device.popErrorScope();
+      if (e) failures.push(`${c.label}: ${e.message}`);
+    }
+    expect(failures).toEqual([]);
+    device.destroy();
   });
 });
