@@ -25,6 +25,7 @@ import regblockIoF16Wgsl from '../../shaders/gemm/regblock-io-f16.wgsl?raw';
 import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
 import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw';
 import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
+import stageWgsl from '../../shaders/gemm/stage.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
@@ -162,8 +163,9 @@ function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', strin
 /**
  * WGSL of one GEMM kernel: `enable f16;` where f16 arithmetic is used, the kernel body, the shared
  * parameters and raster order (common.wgsl) and the operand pieces of its storage type: io-f32.wgsl
- * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, and
- * the kernel's own staging piece. WGSL has no include; module-scope declarations may follow their
+ * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, the
+ * register-blocked kernels' storage piece (how a global vector is loaded and stored into workgroup
+ * memory) and stage.wgsl (how a tile is moved). WGSL has no include; module-scope declarations may follow their
  * use, so the directives stay first. The register-blocked body's math slots are filled by
  * regblockMath.
  */
@@ -185,11 +187,11 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
     case 'regblock': {
       const slots = regblockMath(math);
       const body = regblockWgsl.replace(/\{\{(DECLARE|STEP|FOLD)\}\}\n/g, (_, name: 'DECLARE' | 'STEP' | 'FOLD') => (slots[name] === '' ? '' : `${slots[name]}\n`));
-      pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl);
+      pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl, stageWgsl);
       break;
     }
     case 'regblock-kc':
-      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
+      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl, stageWgsl);
       break;
     case 'subgroup-matrix-pipe':
       pieces.push(subgroupMatrixPipeWgsl, ...io);
