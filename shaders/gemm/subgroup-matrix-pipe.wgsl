@@ -23,6 +23,9 @@
 // Layout: A [M][lda], W [N][ldb] in halves (leading dimensions multiples of 8, 16-byte rows); C f32
 // [Mc][ldc] with Mc and ldc padded to whole 256×256 blocks (result matrices are stored whole).
 // Elements k >= K and rows past M or N are zeroed as they are staged, so any M, N, K is exact.
+// Split-K (p.kchunk < K, for short prompts whose blocks are too few to fill the GPU): workgroup
+// copies over k ranges, each storing a partial C into its own slice of a partial buffer bound as C;
+// reduce.wgsl adds the slices into C.
 enable chromium_experimental_subgroup_matrix;
 
 override SG_M: u32 = 2;       // subgroups along m
@@ -144,10 +147,17 @@ fn load_right(o: u32) -> Right {
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32,
         @builtin(subgroup_id) sg: u32) {
-  let origin = block_origin(wid, BM, BN);
-  if (origin.x == NO_BLOCK) {
+  // Split-K: the grid holds ceil(K / kchunk) copies of the blocks, copy s summing k in
+  // [s·kchunk, (s+1)·kchunk) into its own slice of C (a partial buffer that a reduce pass adds up).
+  let pid = wid.y * p.groups_x + wid.x;
+  let blocks_m = (p.m + BM - 1u) / BM;
+  let blocks = blocks_m * ((p.n + BN - 1u) / BN);
+  let split = pid / blocks;
+  let kbeg = split * p.kchunk;
+  if (kbeg >= p.k) {
     return;
   }
+  let origin = block_origin_at(pid % blocks, BM, BN);
   let m0 = origin.x;
   let n0 = origin.y;
   let wm = sg % SG_M;
@@ -162,12 +172,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   var c30 = Result(); var c31 = Result(); var c32 = Result(); var c33 = Result();
   var ra: array<vec4<u32>, 8>;
   var rb: array<vec4<u32>, 8>;
-  let ktiles = (p.k + BK - 1u) / BK;
+  let ktiles = (min(p.k, kbeg + p.kchunk) - kbeg + BK - 1u) / BK;
 
-  fetch(&ra, &rb, m0, n0, 0u, tid);
+  fetch(&ra, &rb, m0, n0, kbeg, tid);
   if (STAGES >= 2u) {
     stage(&ra, &rb, 0u, tid);
-    if (STAGES == 3u && ktiles > 1u) { fetch(&ra, &rb, m0, n0, BK, tid); }
+    if (STAGES == 3u && ktiles > 1u) { fetch(&ra, &rb, m0, n0, kbeg + BK, tid); }
     workgroupBarrier();
   }
 
@@ -176,18 +186,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var cur = 0u;
     if (STAGES == 2u) {
       cur = t % 2u;
-      if (more) { fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid); }
+      if (more) { fetch(&ra, &rb, m0, n0, kbeg + (t + 1u) * BK, tid); }
     } else if (STAGES == 3u) {
       // Buffer (t+1) mod 3 was last read in step t-2, before the barrier that ended step t-1.
       cur = t % 3u;
       if (more) { stage(&ra, &rb, (t + 1u) % 3u, tid); }
-      if (t + 2u < ktiles) { fetch(&ra, &rb, m0, n0, (t + 2u) * BK, tid); }
+      if (t + 2u < ktiles) { fetch(&ra, &rb, m0, n0, kbeg + (t + 2u) * BK, tid); }
     } else {
       // One buffer: the registers loaded during the last tile's multiplies are stored now (the
       // barrier at the end of the last step made the buffer free).
       stage(&ra, &rb, 0u, tid);
       workgroupBarrier();
-      if (more) { fetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid); }
+      if (more) { fetch(&ra, &rb, m0, n0, kbeg + (t + 1u) * BK, tid); }
     }
     let abase = cur * BM * LDS4 + wm * WARP_M * LDS4;
     let bbase = cur * BN * LDS4 + wn * WARP_N * LDS4;
@@ -283,8 +293,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   }
 
   // C is padded to whole 256×256 blocks (see the header) and BM, BN divide 256, so every result
-  // matrix is stored whole.
-  let o0 = (m0 + wm * WARP_M) * p.ldc + n0 + wn * WARP_N;
+  // matrix is stored whole; split s stores into rows s·blocks_m·BM onwards.
+  let o0 = (split * blocks_m * BM + m0 + wm * WARP_M) * p.ldc + n0 + wn * WARP_N;
   let o1 = o0 + 16u * p.ldc;
   subgroupMatrixStore<row_major>(&c, o0, c00, p.ldc);
   subgroupMatrixStore<row_major>(&c, o0 + 16u, c01, p.ldc);

@@ -26,6 +26,7 @@ import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
 import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw';
 import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
 import stageWgsl from '../../shaders/gemm/stage.wgsl?raw';
+import reduceWgsl from '../../shaders/gemm/reduce.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
@@ -220,6 +221,8 @@ export interface GemmConfig {
   code?: string;
   /** k depth of one staged tile (for the load-count checks). */
   stagedK: number;
+  /** Split-K (tensor-core kernel only): the k range is cut into about this many splits. */
+  splitK?: number;
 }
 
 /** Options of a register-blocked configuration beyond its block shape. */
@@ -272,6 +275,8 @@ export interface PipeOptions {
   stages?: 1 | 2 | 3;
   /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
   pad?: 0 | 8 | 16;
+  /** Split-K into about this many k ranges (a reduce pass adds their partial results). */
+  splitK?: number;
   /**
    * Order of the matrix loads in a 16-deep step: 0, all FM left and FN right matrices, then the
    * FM×FN multiply-accumulates; 1, the FN right matrices, then one left matrix at a time with its
@@ -290,7 +295,7 @@ export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn
   const order = opts.order ?? 0;
   const bm = 16 * fm * sgM;
   const bn = 16 * fn * sgN;
-  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 2 ? '' : `/s${stages}`}${order === 1 ? '/o1' : ''}${pad === 8 ? '' : `/p${pad}`}`;
+  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 2 ? '' : `/s${stages}`}${order === 1 ? '/o1' : ''}${pad === 8 ? '' : `/p${pad}`}${opts.splitK === undefined ? '' : `/k${opts.splitK}`}`;
   return {
     label,
     constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad, ORDER: order },
@@ -300,6 +305,7 @@ export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn
     sharedBytes: stages * (bm + bn) * (bk + pad) * 2,
     code: SUBGROUP_MATRIX_PIPE,
     stagedK: bk,
+    ...(opts.splitK === undefined ? {} : { splitK: opts.splitK }),
   };
 }
 
@@ -368,7 +374,7 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
  * layer once), 32×32 pieces (1024³, 128-token prompts); 32×64 pieces in 128×128×32 blocks of 8
  * subgroups won 512-token prompts as the former vec4-staged kernel (subgroup-matrix-vec.wgsl, the same
  * staging and loop). Tried here: three buffers, the right-first load order, and a 32-deep tile with
- * that order. Dropped because slower at every measured shape: f16-array staging
+ * that order; split-K for grids of fewer than SPLIT_BELOW_BLOCKS blocks. Dropped because slower at every measured shape: f16-array staging
  * (subgroup-matrix.wgsl), two tiles in flight in registers (DEPTH 2), 8-subgroup blocks of 64×64
  * pieces, 256×128×32 and 64×32-piece 32-deep blocks, 2-subgroup blocks, unpadded and 32-byte-padded
  * rows.
@@ -384,7 +390,25 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
   subgroupMatrixPipeConfig(2, 2, 2, 4, 16),
   subgroupMatrixPipeConfig(2, 2, 2, 2, 16),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 4 }),
+  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 8 }),
+  subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 2 }),
+  subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 4 }),
 ];
+
+/** Split-K candidates run only where their block count is below this (short prompts). */
+export const SPLIT_BELOW_BLOCKS = 256;
+
+/**
+ * k range of one split (whole BK-deep tiles) and the split count for about `target` splits of K;
+ * null where that leaves a single split.
+ */
+export function splitRange(k: number, bk: number, target: number): { chunk: number; splits: number } | null {
+  const chunk = roundUp(Math.ceil(k / target), bk);
+  const splits = Math.ceil(k / chunk);
+  return splits >= 2 ? { chunk, splits } : null;
+}
 
 /** The subgroup-matrix configuration the tensor-core kernel is written for. */
 export const TENSOR_CONFIG = { componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 } as const;
@@ -455,6 +479,29 @@ export function softwareSubset(configs: readonly GemmConfig[]): GemmConfig[] {
   return [...new Set(picks.filter((c): c is GemmConfig => c !== undefined))];
 }
 
+/**
+ * The split-K reduce pass (reduce.wgsl): C[i] = Σ_s part[s·stride4 + i] for the first count4 vec4
+ * of C. Its uniform buffer is handed to `own` (freed with the case).
+ */
+export async function splitReduce(
+  ctx: GpuContext,
+  part: GPUBuffer,
+  c: GPUBuffer,
+  r: { count4: number; stride4: number; splits: number },
+  own: (b: GPUBuffer) => GPUBuffer,
+): Promise<Encode> {
+  const { device } = ctx;
+  const pipeline = await getPipeline(device, { label: 'gemm-split-k-reduce', code: reduceWgsl, entryPoint: 'main', constants: {} });
+  const [rx, ry] = dispatch2d(Math.ceil(r.count4 / 256), maxWorkgroupsPerDim(ctx.limits));
+  const params = own(uniformBuffer(device, new Uint32Array([r.count4, r.stride4, r.splits, rx]), 'gemm-split-k-params'));
+  const bind = bindBuffers(device, pipeline, 'gemm-split-k-reduce', [part, c, params]);
+  return (pass) => {
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bind);
+    pass.dispatchWorkgroups(rx, ry);
+  };
+}
+
 /** Output samples each candidate must match before it is timed. */
 const TUNE_SAMPLES = 8;
 
@@ -466,7 +513,7 @@ function makeSpec(v: GemmVariant): KernelSpec<GemmShape> {
     dtype: v.storage,
     phase: 'prefill',
     description: v.description,
-    wgsl: [...new Set([v.code, ...v.configs.map((c) => c.code ?? v.code)])],
+    wgsl: [...new Set([v.code, ...v.configs.map((c) => c.code ?? v.code), ...(v.configs.some((c) => c.splitK !== undefined) ? [reduceWgsl] : [])])],
     requires: v.requires,
     check(ctx, s) {
       if (v.kernel === 'subgroup-matrix') {
@@ -536,12 +583,22 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
         notes.push(`${cfg.label}=over-limits`);
         continue;
       }
+      const blocks = Math.ceil(s.m / cfg.bm) * Math.ceil(s.n / cfg.bn);
+      // Split-K: only for grids too small to fill the GPU, with room for the partial buffer.
+      const split = cfg.splitK === undefined || blocks >= SPLIT_BELOW_BLOCKS ? null : splitRange(s.k, cfg.stagedK, cfg.splitK);
+      if (cfg.splitK !== undefined && split === null) continue;
+      const partRows = roundUp(s.m, cfg.bm);
+      const partBytes = split === null ? 0 : split.splits * partRows * d.ldc * 4;
+      if (partBytes > maxBindingBytes(ctx.limits)) {
+        notes.push(`${cfg.label}=over-limits`);
+        continue;
+      }
       let groups: [number, number];
       if (v.kernel === 'naive' || v.kernel === 'tiled') {
         groups = [Math.ceil(s.n / cfg.bn), Math.ceil(s.m / cfg.bm)];
         if (groups[1] > maxPerDim || groups[0] > maxPerDim) throw new SkipCase(`a ${groups[0]}×${groups[1]} grid exceeds this device's ${maxPerDim} workgroups per dimension`);
       } else {
-        groups = dispatch2d(Math.ceil(s.m / cfg.bm) * Math.ceil(s.n / cfg.bn), maxPerDim);
+        groups = dispatch2d(blocks * (split?.splits ?? 1), maxPerDim);
       }
       let pipeline: GPUComputePipeline;
       try {
@@ -552,14 +609,29 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
         notes.push(`${cfg.label}=no-pipeline(${errorMessage(e).slice(0, 160)})`);
         continue;
       }
-      const params = own(uniformBuffer(device, new Uint32Array([s.m, s.n, s.k, d.lda, d.ldb, d.ldc, groups[0], 0]), 'gemm-params'));
-      const bind = bindBuffers(device, pipeline, `gemm-${v.variant}`, [a, b, c, params]);
+      const params = own(uniformBuffer(device, new Uint32Array([s.m, s.n, s.k, d.lda, d.ldb, d.ldc, groups[0], split?.chunk ?? s.k]), 'gemm-params'));
       const [gx, gy] = groups;
-      const encode: Encode = (pass) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bind);
-        pass.dispatchWorkgroups(gx, gy);
-      };
+      let encode: Encode;
+      if (split === null) {
+        const bind = bindBuffers(device, pipeline, `gemm-${v.variant}`, [a, b, c, params]);
+        encode = (pass) => {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(gx, gy);
+        };
+      } else {
+        // The partial results of the splits go to slices of their own buffer, added into C by a
+        // second dispatch (dispatches of a pass see the writes of earlier ones).
+        const part = own(emptyBuffer(device, partBytes, 'gemm-split-k'));
+        const bind = bindBuffers(device, pipeline, `gemm-${v.variant}`, [a, b, part, params]);
+        const reduce = await splitReduce(ctx, part, c, { count4: (s.m * d.ldc) / 4, stride4: (partRows * d.ldc) / 4, splits: split.splits }, own);
+        encode = (pass) => {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bind);
+          pass.dispatchWorkgroups(gx, gy);
+          reduce(pass);
+        };
+      }
       const config = { tile: cfg.label, workgroup: cfg.invocations, grid: `${gx}x${gy}` };
       if (configs.length > 1) {
         // Only a configuration that computes the right numbers may win the autotune.

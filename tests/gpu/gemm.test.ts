@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { create } from 'webgpu';
 import { SkipCase } from '../../src/gpu/errors';
-import { REGBLOCK_F32_CONFIGS, REGBLOCK_F32_NT_CONFIGS, SUBGROUP_MATRIX_CONFIGS, gemmCases, gemmSubgroupMatrixSpec, softwareSubset } from '../../src/kernels/gemm';
+import { readWords, uploadBuffer } from '../../src/gpu/buffers';
+import { REGBLOCK_F32_CONFIGS, REGBLOCK_F32_NT_CONFIGS, SUBGROUP_MATRIX_CONFIGS, gemmCases, gemmSubgroupMatrixSpec, softwareSubset, splitReduce } from '../../src/kernels/gemm';
 import { runSuite } from '../../src/suite/runner';
 import { TEST_RUN, testGpu } from './gpu';
 
@@ -67,10 +68,13 @@ describe('gemm on a real WebGPU implementation', () => {
     }
     const device = await adapter.requestDevice({ requiredFeatures: [...features] as GPUFeatureName[] });
     const limit = device.limits.maxComputeWorkgroupStorageSize;
+    // The kernel and the split-K reduce pass.
+    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(2);
+    for (const code of gemmSubgroupMatrixSpec.wgsl) {
+      const messages = (await device.createShaderModule({ code }).getCompilationInfo()).messages.filter((m) => m.type !== 'info').map((m) => `${m.lineNum}: ${m.message}`);
+      expect(messages).toEqual([]);
+    }
     const module = device.createShaderModule({ code: gemmSubgroupMatrixSpec.wgsl[0] ?? '' });
-    const messages = (await module.getCompilationInfo()).messages.filter((m) => m.type !== 'info').map((m) => `${m.lineNum}: ${m.message}`);
-    expect(messages).toEqual([]);
-    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(1);
     const failures: string[] = [];
     for (const c of SUBGROUP_MATRIX_CONFIGS) {
       // The null adapter allows 16 KiB of workgroup memory (and subgroups of up to 128, so blocks of
@@ -89,5 +93,32 @@ describe('gemm on a real WebGPU implementation', () => {
     }
     expect(failures).toEqual([]);
     device.destroy();
+  });
+
+  it('adds the split-K slices into C (the reduce pass of the tensor-core kernel) and writes nothing past count4', async () => {
+    const ctx = await testGpu();
+    const { device } = ctx;
+    const splits = 3;
+    const stride4 = 300; // vec4 per slice
+    const count4 = 257; // more than one workgroup of 256, less than a slice
+    // Small integers: every sum is exact in f32.
+    const part = Float32Array.from({ length: splits * stride4 * 4 }, (_, i) => ((i * 7919) % 23) - 11);
+    const owned: GPUBuffer[] = [];
+    const own = (b: GPUBuffer): GPUBuffer => (owned.push(b), b);
+    const pbuf = own(uploadBuffer(device, part, 'test-part'));
+    const cbuf = own(uploadBuffer(device, new Float32Array(stride4 * 4).fill(-1000), 'test-c'));
+    const encode = await splitReduce(ctx, pbuf, cbuf, { count4, stride4, splits }, own);
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    encode(pass);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const all = Array.from({ length: stride4 * 4 }, (_, i) => i);
+    const got = new Float32Array((await readWords(device, cbuf, all)).buffer);
+    for (const i of all) {
+      const want = i < count4 * 4 ? (part[i] ?? NaN) + (part[stride4 * 4 + i] ?? NaN) + (part[2 * stride4 * 4 + i] ?? NaN) : -1000;
+      if (got[i] !== want) expect(`${i}: ${got[i]}`).toBe(`${i}: ${want}`);
+    }
+    for (const b of owned) b.destroy();
   });
 });

@@ -14,6 +14,7 @@ import {
   gemmReference,
   gemmTolerance,
   loadsFit,
+  splitRange,
   tuneBatch,
   type ElementAt,
 } from '../../src/kernels/gemm';
@@ -116,6 +117,29 @@ describe('gemm configurations', () => {
       expect(c.invocations, c.label).toBeLessThanOrEqual(1024);
     }
     expect(loadsFit(100, 8, 64, 4)).toBe(false);
+  });
+});
+
+describe('gemm split-K', () => {
+  it('cuts K into whole BK-deep tiles, every k in exactly one split, or declines a single split', () => {
+    expect(splitRange(4096, 16, 4)).toEqual({ chunk: 1024, splits: 4 });
+    expect(splitRange(35, 16, 4)).toEqual({ chunk: 16, splits: 3 });
+    expect(splitRange(16, 16, 4)).toBeNull();
+    for (const k of [17, 35, 70, 1000, 4096, 14336]) {
+      for (const target of [2, 4, 8]) {
+        const r = splitRange(k, 16, target);
+        if (r === null) continue;
+        expect(r.chunk % 16).toBe(0);
+        expect(r.splits).toBeLessThanOrEqual(target);
+        expect(r.splits * r.chunk).toBeGreaterThanOrEqual(k);
+        expect((r.splits - 1) * r.chunk).toBeLessThan(k);
+      }
+    }
+    // Split-K candidates are tensor-core configurations with a label that says so.
+    const split = SUBGROUP_MATRIX_CONFIGS.filter((c) => c.splitK !== undefined);
+    expect(split.length).toBeGreaterThan(0);
+    for (const c of split) expect(c.label).toMatch(new RegExp(`/k${c.splitK ?? 0}$`));
+    expect(new Set(SUBGROUP_MATRIX_CONFIGS.map((c) => c.label)).size).toBe(SUBGROUP_MATRIX_CONFIGS.length);
   });
 });
 
