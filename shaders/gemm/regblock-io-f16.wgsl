@@ -2,23 +2,14 @@
 // kept in f16 (half-f16.wgsl, the packed-half kernel) as H4 pairs and staged in H4 workgroup tiles.
 alias Tile = H4;
 alias Stage = Half8;
-const RS = 4u;                // register staging vectors per operand
 const VW = 8u;
 
 // Vector v (8 halves) of a K-contiguous BR×BK tile; consecutive v walk down the rows so the
 // transposed workgroup stores are conflict-free.
-fn load_a(r0: u32, k0: u32, v: u32) -> Half8 {
+fn load_kmajor_a(r0: u32, k0: u32, v: u32) -> Half8 {
   let r = r0 + v % BM;
   let k = k0 + (v / BM) * 8u;
   return widen(raw8_a(r, k), k, r < p.m);
-}
-
-// Vector v of the W (K-contiguous) or B (N-contiguous) tile.
-fn load_b(r0: u32, k0: u32, v: u32) -> Half8 {
-  if (B_KMAJOR) {
-    return load_kmajor_b(r0, k0, v);
-  }
-  return load_nmajor_b(r0, k0, v);
 }
 
 fn load_kmajor_b(r0: u32, k0: u32, v: u32) -> Half8 {
@@ -52,11 +43,11 @@ fn store_kmajor(dst_is_a: bool, buf: u32, v: u32, x: Half8) {
   }
 }
 
-fn put_a(buf: u32, v: u32, x: Half8) {
+fn store_a(buf: u32, v: u32, x: Half8) {
   store_kmajor(true, buf, v, x);
 }
 
-fn put_b(buf: u32, v: u32, x: Half8) {
+fn store_b(buf: u32, v: u32, x: Half8) {
   if (B_KMAJOR) {
     store_kmajor(false, buf, v, x);
   } else {

@@ -1,6 +1,6 @@
 // Register-blocked GEMM C[M,N] = A[M,K] · Wᵀ (W [N,K]) with K-contiguous staging (f32 or f16
 // storage through the piece buildGemmWgsl assembles with it, regblock-kc-io-f32.wgsl or
-// regblock-kc-io-f16.wgsl, moved by stage.wgsl; the workgroup tiles and the arithmetic are f32 in both). Tiles of A and
+// regblock-kc-io-f16.wgsl; the workgroup tiles and the arithmetic are f32 in both). Tiles of A and
 // W are staged as they lie in memory ([row][k], rows padded by one vec4), so
 //   - the global loads are coalesced: consecutive invocations read consecutive 16-byte pieces of a
 //     row (whole 32-byte sectors), where the k-major staging of regblock.wgsl reads one 16-byte piece
@@ -74,13 +74,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var d6lo = vec4<f32>(0.0); var d6hi = vec4<f32>(0.0);
   var d7lo = vec4<f32>(0.0); var d7hi = vec4<f32>(0.0);
 
-  // Register staging of the next tile (RS global vectors per operand: BK ≤ 32).
-  var ra: Staged;
-  var rb: Staged;
+  // Register staging of the next tile (RS global vectors per operand: BK ≤ 32). The staging loops
+  // are written out here rather than called from shared functions: that form measured 2% slower on
+  // the H100 (bench/notes/gemm.md, session 2).
+  var ra: array<Stage, RS>;
+  var rb: array<Stage, RS>;
   let ktiles = (p.k + BK - 1u) / BK;
 
   if (PREFETCH) {
-    stage_direct(0u, m0, n0, 0u, tid);
+    for (var i = 0u; i < A_LOADS; i++) { put_a(0u, tid + i * WG, load_a(m0, 0u, tid + i * WG)); }
+    for (var i = 0u; i < B_LOADS; i++) { put_b(0u, tid + i * WG, load_b(n0, 0u, tid + i * WG)); }
     workgroupBarrier();
   }
 
@@ -88,10 +91,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let cur = select(0u, t % 2u, PREFETCH);
     let more = t + 1u < ktiles;
     if (!PREFETCH) {
-      stage_direct(0u, m0, n0, t * BK, tid);
+      for (var i = 0u; i < A_LOADS; i++) { put_a(0u, tid + i * WG, load_a(m0, t * BK, tid + i * WG)); }
+      for (var i = 0u; i < B_LOADS; i++) { put_b(0u, tid + i * WG, load_b(n0, t * BK, tid + i * WG)); }
       workgroupBarrier();
     } else if (more) {
-      prefetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid);
+      let k0 = (t + 1u) * BK;
+      for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_a(m0, k0, tid + i * WG); }
+      for (var i = 0u; i < B_LOADS; i++) { rb[i] = load_b(n0, k0, tid + i * WG); }
     }
     let abase = cur * BM * S + ty * S;
     let bbase = cur * BN * S + tx * S;
@@ -124,7 +130,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       d7lo = acc4(a0, a1, a2, a3, w7, d7lo); d7hi = acc4(a4, a5, a6, a7, w7, d7hi);
     }
     if (PREFETCH && more) {
-      stage(&ra, &rb, 1u - cur, tid);
+      let nxt = 1u - cur;
+      for (var i = 0u; i < A_LOADS; i++) { put_a(nxt, tid + i * WG, ra[i]); }
+      for (var i = 0u; i < B_LOADS; i++) { put_b(nxt, tid + i * WG, rb[i]); }
     }
     workgroupBarrier();
   }

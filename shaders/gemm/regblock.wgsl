@@ -8,8 +8,7 @@
 // buffer is staged at the start of each step (two barriers, fewer live registers).
 //   B_KMAJOR: C[M,N] = A[M,K] · Wᵀ, W [N,K];  else C = A · B, B [K,N].
 // The storage piece (regblock-io-f32.wgsl or regblock-io-f16.wgsl) reads VW-element global vectors
-// into Stage registers and stores them into the Tile-typed workgroup arrays (moved by stage.wgsl);
-// the math (the
+// into Stage registers and stores them into the Tile-typed workgroup arrays; the math (the
 // {{...}} slots: f32 FMAs into the accumulators, or f16 FMAs per tile folded into them) is written
 // by buildGemmWgsl. Elements k >= K of a row are masked to zero on load, rows beyond M (or N) are
 // clamped and masked, so any M, N, K is exact.
@@ -69,12 +68,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c7a = vec4<f32>(0.0); var c7b = vec4<f32>(0.0);
 {{DECLARE}}
   // Register staging of the next tile (at most 4 vectors per operand for the configurations in use).
-  var ra: Staged;
-  var rb: Staged;
+  // The staging loops are written out here rather than called from shared functions: that form
+  // measured 14% slower (A·B) on the H100 (bench/notes/gemm.md, session 2).
+  var ra: array<Stage, 4>;
+  var rb: array<Stage, 4>;
   let ktiles = (p.k + BK - 1u) / BK;
 
   if (PREFETCH) {
-    stage_direct(0u, m0, n0, 0u, tid);
+    for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, 0u, tid + i * WG); }
+    for (var i = 0u; i < B_LOADS; i++) {
+      if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, 0u, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, 0u, tid + i * WG); }
+    }
+    for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, ra[i]); }
+    for (var i = 0u; i < B_LOADS; i++) { store_b(0u, tid + i * WG, rb[i]); }
     workgroupBarrier();
   }
 
@@ -82,11 +88,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let cur = select(0u, t % 2u, PREFETCH);
     let more = t + 1u < ktiles;
     if (!PREFETCH) {
-      // Single buffer: stage this tile now.
-      stage_direct(0u, m0, n0, t * BK, tid);
+      // Single buffer: stage this tile now; the loaded values are dead once stored.
+      for (var i = 0u; i < A_LOADS; i++) { store_a(0u, tid + i * WG, load_kmajor_a(m0, t * BK, tid + i * WG)); }
+      for (var i = 0u; i < B_LOADS; i++) {
+        if (B_KMAJOR) { store_b(0u, tid + i * WG, load_kmajor_b(n0, t * BK, tid + i * WG)); } else { store_b(0u, tid + i * WG, load_nmajor_b(n0, t * BK, tid + i * WG)); }
+      }
       workgroupBarrier();
     } else if (more) {
-      prefetch(&ra, &rb, m0, n0, (t + 1u) * BK, tid);
+      let k0 = (t + 1u) * BK;
+      for (var i = 0u; i < A_LOADS; i++) { ra[i] = load_kmajor_a(m0, k0, tid + i * WG); }
+      for (var i = 0u; i < B_LOADS; i++) {
+        if (B_KMAJOR) { rb[i] = load_kmajor_b(n0, k0, tid + i * WG); } else { rb[i] = load_nmajor_b(n0, k0, tid + i * WG); }
+      }
     }
     let abase = cur * BK * BM4 + ty;
     let bbase = cur * BK * BN4 + tx;
@@ -99,7 +112,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
 {{FOLD}}
     if (PREFETCH && more) {
-      stage(&ra, &rb, 1u - cur, tid);
+      let nxt = 1u - cur;
+      for (var i = 0u; i < A_LOADS; i++) { store_a(nxt, tid + i * WG, ra[i]); }
+      for (var i = 0u; i < B_LOADS; i++) { store_b(nxt, tid + i * WG, rb[i]); }
     }
     workgroupBarrier();
   }

@@ -8,7 +8,8 @@
  *   regblock/f16     the same with f16 storage (half the traffic), f32 multiply-add and accumulation;
  *   regblock-hfma    f16 storage and packed f16 multiply-add inside each k tile, f32 across tiles;
  *   subgroup-matrix  f16 tensor cores (chromium-experimental-subgroup-matrix), f32 accumulation;
- *                    subgroup pieces, block shape, stages and tiles in flight autotuned.
+ *                    subgroup pieces, block shape, stages and load order autotuned; split-K with
+ *                    a reduce pass for short prompts.
  * The main layout is C = A·Wᵀ with W [N,K] as framework linear layers store it (variants without a
  * suffix); `-ab` variants compute the textbook C = A·B with B [K,N]. C is always f32.
  */
@@ -25,7 +26,6 @@ import regblockIoF16Wgsl from '../../shaders/gemm/regblock-io-f16.wgsl?raw';
 import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
 import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw';
 import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
-import stageWgsl from '../../shaders/gemm/stage.wgsl?raw';
 import reduceWgsl from '../../shaders/gemm/reduce.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
@@ -164,9 +164,9 @@ function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', strin
 /**
  * WGSL of one GEMM kernel: `enable f16;` where f16 arithmetic is used, the kernel body, the shared
  * parameters and raster order (common.wgsl) and the operand pieces of its storage type: io-f32.wgsl
- * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, the
- * register-blocked kernels' storage piece (how a global vector is loaded and stored into workgroup
- * memory) and stage.wgsl (how a tile is moved). WGSL has no include; module-scope declarations may follow their
+ * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, and
+ * the register-blocked kernels' storage piece (how a global vector is loaded and stored into
+ * workgroup memory; the staging loops stay in the kernel bodies, see regblock.wgsl). WGSL has no include; module-scope declarations may follow their
  * use, so the directives stay first. The register-blocked body's math slots are filled by
  * regblockMath.
  */
@@ -188,11 +188,11 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
     case 'regblock': {
       const slots = regblockMath(math);
       const body = regblockWgsl.replace(/\{\{(DECLARE|STEP|FOLD)\}\}\n/g, (_, name: 'DECLARE' | 'STEP' | 'FOLD') => (slots[name] === '' ? '' : `${slots[name]}\n`));
-      pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl, stageWgsl);
+      pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl);
       break;
     }
     case 'regblock-kc':
-      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl, stageWgsl);
+      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
       break;
     case 'subgroup-matrix-pipe':
       pieces.push(subgroupMatrixPipeWgsl, ...io);
