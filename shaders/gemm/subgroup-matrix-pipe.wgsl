@@ -6,17 +6,16 @@
 //     pieces), so the block shape, the number of subgroups (and so how many workgroups share an SM)
 //     and the matrix loads per multiply-accumulate are all override constants;
 //   - STAGES = 2: double-buffered tiles, one barrier per BK step, the next tile's 16-byte global loads
-//     issued into registers before this tile's multiplies and stored after them; STAGES = 3: three
-//     buffers, one barrier per step, the tile loaded during the last step stored before this step's
-//     multiplies (into the buffer read two steps ago) and the one after it loaded next; STAGES = 1:
-//     one buffer (half the workgroup memory), the next tile's loads still issued before the
-//     multiplies, stored after a second barrier;
+//     issued into registers before this tile's multiplies and stored after them; STAGES = 1: one
+//     buffer (half the workgroup memory), the next tile's loads still issued before the multiplies,
+//     stored after a second barrier;
 //   - ORDER = 1: the FN right matrices of a 16-deep step are loaded first, then one left matrix at a
 //     time with its row of multiply-accumulates (FN + 1 operand matrices live instead of FM + FN);
 //   - PAD halves of padding per staged row (8: rows an odd number of 16-byte groups apart, so the 8
 //     rows of a matrix load hit distinct banks; unpadded 32-deep rows were 16% slower on the H100).
 // On the H100 the 128×128×16 block of 2×2 subgroups with 64×64 pieces (24 KiB: room for two per SM)
-// is the fastest at every large shape; see bench/notes/gemm.md for the configurations that lost.
+// is the fastest at every large shape; three stages (36 KiB) and 32-deep tiles of 64×64 pieces were
+// 1.35–2.5× slower (session 2); see bench/notes/gemm.md for all the configurations that lost.
 // Staged tiles are arrays of vec4<f16> (an 8-half global vector is two stores); matrix loads count
 // offsets and strides in vec4<f16> elements (the extension's rule: elements of the array pointed to).
 // W [N,K] read as the right operand (K×N) is column-major with stride = its row length.
@@ -33,7 +32,7 @@ override SG_N: u32 = 2;       // subgroups along n
 override FM: u32 = 4;         // result matrices per subgroup along m: 2 or 4
 override FN: u32 = 4;         // result matrices per subgroup along n: 2 or 4
 override BK: u32 = 32;        // k depth of one staged tile; multiple of 16
-override STAGES: u32 = 2;     // workgroup buffers: 2 or 3 (one barrier per tile) or 1 (two)
+override STAGES: u32 = 2;     // workgroup buffers: 2 (one barrier per tile) or 1 (two)
 override PAD: u32 = 8;        // halves of padding per staged row; multiple of 4
 override ORDER: u32 = 0;      // 1: right matrices first, then one left matrix at a time
 
@@ -175,9 +174,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
   let ktiles = (min(p.k, kbeg + p.kchunk) - kbeg + BK - 1u) / BK;
 
   fetch(&ra, &rb, m0, n0, kbeg, tid);
-  if (STAGES >= 2u) {
+  if (STAGES == 2u) {
     stage(&ra, &rb, 0u, tid);
-    if (STAGES == 3u && ktiles > 1u) { fetch(&ra, &rb, m0, n0, kbeg + BK, tid); }
     workgroupBarrier();
   }
 
@@ -187,11 +185,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (STAGES == 2u) {
       cur = t % 2u;
       if (more) { fetch(&ra, &rb, m0, n0, kbeg + (t + 1u) * BK, tid); }
-    } else if (STAGES == 3u) {
-      // Buffer (t+1) mod 3 was last read in step t-2, before the barrier that ended step t-1.
-      cur = t % 3u;
-      if (more) { stage(&ra, &rb, (t + 1u) % 3u, tid); }
-      if (t + 2u < ktiles) { fetch(&ra, &rb, m0, n0, kbeg + (t + 2u) * BK, tid); }
     } else {
       // One buffer: the registers loaded during the last tile's multiplies are stored now (the
       // barrier at the end of the last step made the buffer free).

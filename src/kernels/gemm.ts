@@ -266,13 +266,8 @@ export function regblockKcConfig(bk: number, prefetch: boolean, storage: GemmSto
 
 /** Options of a subgroup-matrix-pipe configuration beyond its shape. */
 export interface PipeOptions {
-  /**
-   * Workgroup buffers: 2 (one barrier per tile), 1 (two barriers, half the workgroup memory) or 3
-   * (one barrier per tile; the tile loaded during the last step is stored before this step's
-   * multiplies, into the buffer read two steps ago, so neither the stores nor the wait for the loads
-   * sit between the multiplies and the barrier).
-   */
-  stages?: 1 | 2 | 3;
+  /** Workgroup buffers: 2 (one barrier per tile) or 1 (two barriers, half the workgroup memory). */
+  stages?: 1 | 2;
   /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
   pad?: 0 | 8 | 16;
   /** Split-K into about this many k ranges (a reduce pass adds their partial results). */
@@ -369,25 +364,23 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
 
 /**
  * Tensor-core candidates (subgroup-matrix-pipe.wgsl). Winners on the H100 (bench/notes/gemm.md):
- * 64×64 pieces in 128×128×16 blocks of 4 subgroups (several workgroups per SM, so one workgroup's
- * barrier wait is covered by another's multiplies: every large shape), single-buffered (the gate/up
- * layer once), 32×32 pieces (1024³, 128-token prompts); 32×64 pieces in 128×128×32 blocks of 8
- * subgroups won 512-token prompts as the former vec4-staged kernel (subgroup-matrix-vec.wgsl, the same
- * staging and loop). Tried here: three buffers, the right-first load order, and a 32-deep tile with
- * that order; split-K for grids of fewer than SPLIT_BELOW_BLOCKS blocks. Dropped because slower at every measured shape: f16-array staging
- * (subgroup-matrix.wgsl), two tiles in flight in registers (DEPTH 2), 8-subgroup blocks of 64×64
- * pieces, 256×128×32 and 64×32-piece 32-deep blocks, 2-subgroup blocks, unpadded and 32-byte-padded
- * rows.
+ * 64×64 pieces in 128×128×16 blocks of 4 subgroups (24 KiB: two workgroups per SM, so one's barrier
+ * wait is covered by the other's multiplies) at every large shape, tied with the right-first load
+ * order (which won the 128-token gate/up layer by 1%) and single-buffered (the gate/up layer once);
+ * split-K of that block into 2, 4 or 8 k ranges for grids under SPLIT_BELOW_BLOCKS blocks (128- and
+ * 512-token prompts: 2.8× and 1.26× the best unsplit block). Kept for shapes not measured since: 32×32
+ * pieces (won 1024³ and 128-token prompts before split-K) and their split into 4 (second at 128
+ * tokens), 32×64 pieces in 128×128×32 blocks of 8 subgroups (the former vec4-staged kernel's 512-token
+ * winner, same staging and loop: 0.2265 ms against its 0.2282), 64×32 and 32×64 pieces.
+ * Dropped because slower at every measured shape: three stages (36 KiB, 1.7× slower), 32-deep tiles
+ * with 64×64 pieces (2-stage 40 KiB 2.5×, single-buffered 20 KiB 1.35×, either load order), split
+ * into 16, two tiles in flight in registers, 8-subgroup blocks of 64×64 pieces, 256×128×32 and
+ * 64×32-piece 32-deep blocks, 2-subgroup blocks, f16-array staging, unpadded and 32-byte-padded rows.
  */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { order: 1 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 3 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 3, order: 1 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { order: 1 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 1 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { stages: 1 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 32, { stages: 1, order: 1 }),
   subgroupMatrixPipeConfig(4, 2, 2, 4, 32),
   subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
   subgroupMatrixPipeConfig(2, 2, 2, 4, 16),
@@ -395,10 +388,7 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 2 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 4 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 8 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 16 }),
-  subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 2 }),
   subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 4 }),
-  subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 8 }),
 ];
 
 /** Split-K candidates run only where their block count is below this (short prompts). */
