@@ -245,7 +245,7 @@ export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMat
 }
 
 /**
- * Configurations of regblock-kc.wgsl and, for f16 storage, regblock-kc-f16.wgsl (C = A·Wᵀ only):
+ * Configurations of regblock-kc.wgsl with its f32 or f16 storage piece (C = A·Wᵀ only):
  * 128×128 blocks of 8×8 micro-tiles with K-contiguous f32 staging; BK-deep tiles double-buffered
  * with register prefetch, or single-buffered.
  */
