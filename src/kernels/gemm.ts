@@ -649,10 +649,11 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
     let timings = first.timings;
     let best = first.best;
     if (candidates.length > TUNE_FINALISTS && !ctx.info.software) {
-      // A second pass in reverse order, each candidate keeping its faster timing: on the H100 a slow
-      // episode of a few seconds inflated the first candidates of a pass up to 5× (bench/notes/gemm.md,
-      // session 2), which the reverse pass times at another moment. Passes are cheap next to the
-      // pipeline compiles.
+      // A second pass in reverse order, each candidate keeping its faster timing: on the H100 the first
+      // candidates of a pass were timed up to 5× slow while the SM clock was low (bench/notes/gemm.md,
+      // session 2; BENCHMARKS.md on the clock steps); autotune() now warms the GPU first, and the
+      // reverse pass gives every candidate a second timing at another moment. Passes are cheap next
+      // to the pipeline compiles.
       const back = await autotune(ctx, [...candidates].reverse(), batch, 3);
       timings = timings.map((t, i) => Math.min(t, back.timings[candidates.length - 1 - i] ?? Infinity));
     }
