@@ -29,6 +29,11 @@
  *                     1, 2 or 4 u32 words (rowsetPiece; autotuned), so a subgroup's X loads can be
  *                     contiguous, where the subgroup kernel's 16-byte int4 units put them at a 128-byte
  *                     lane stride.
+ *   rowset-q8x      — int8 and int4 only, and a different numeric contract: X quantized to int8 in blocks
+ *                     of 32 (one f32 scale each) inside the timed execution, block dot products as exact
+ *                     integer sums of dot4I8Packed (DP4A), llama.cpp's mmvq scheme. Its reference
+ *                     quantizes X exactly as the kernel does (quantizeXBlock); every other variant keeps
+ *                     exact f32 activations.
  *
  * Bandwidth honesty: one execution reads N·K weights (+ scales) that must come from DRAM, but a 64 MiB
  * matrix read back-to-back partly stays in the H100's 50 MB L2. An instance therefore holds enough
@@ -39,6 +44,8 @@ import naiveWgsl from '../../shaders/gemv/naive.wgsl?raw';
 import rowWgsl from '../../shaders/gemv/row.wgsl?raw';
 import subgroupWgsl from '../../shaders/gemv/subgroup.wgsl?raw';
 import rowsetWgsl from '../../shaders/gemv/rowset.wgsl?raw';
+import q8xWgsl from '../../shaders/gemv/q8x.wgsl?raw';
+import piecesWgsl from '../../shaders/gemv/pieces.wgsl?raw';
 import accumulateWgsl from '../../shaders/gemv/accumulate.wgsl?raw';
 import formatsWgsl from '../../shaders/gemv/formats.wgsl?raw';
 import f16PackedWgsl from '../../shaders/gemv/f16-packed.wgsl?raw';
@@ -58,7 +65,7 @@ import type { Preset } from '../suite/presets';
 export const GEMV_FORMATS = ['f32', 'f16', 'int8', 'int4'] as const;
 export type GemvFormat = (typeof GEMV_FORMATS)[number];
 
-export const GEMV_VARIANTS = ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native', 'rowset'] as const;
+export const GEMV_VARIANTS = ['naive', 'row', 'subgroup', 'splitk', 'subgroup-native', 'rowset', 'rowset-q8x'] as const;
 export type GemvVariant = (typeof GEMV_VARIANTS)[number];
 
 /** N rows (outputs), K columns (reduction length), B batch columns. */
@@ -154,28 +161,37 @@ export interface GemvWeights {
   seedS: number;
 }
 
+/**
+ * An integer-format weight as stored: integer q (the int8 byte, or the int4 nibble − 8) and its scale
+ * (the int8 row scale or the int4 block scale), so W[row, col] = q · scale (col < padded K).
+ */
+export function weightParts(wt: GemvWeights & { format: 'int8' | 'int4' }, row: number, col: number): { q: number; scale: number } {
+  const ldw = wt.units * elementsPerUnit(wt.format);
+  if (wt.format === 'int8') {
+    const e = row * ldw + col;
+    const byte = (fillU32(wt.seedW, Math.floor(e / 4)) >>> (8 * (e % 4))) & 0xff;
+    return { q: byte >= 128 ? byte - 256 : byte, scale: fillF32(wt.seedS, row, INT8_SCALE) };
+  }
+  const unit = row * wt.units + Math.floor(col / 32);
+  const e = col % 32;
+  const word = fillU32(wt.seedW, unit * 4 + (e >> 3));
+  const t = e & 7;
+  const nibble = (word >>> (8 * (t & 3) + 4 * (t >> 2))) & 0xf;
+  return { q: nibble - 8, scale: fillF16(wt.seedS, unit, INT4_SCALE) };
+}
+
+function isIntWeights(wt: GemvWeights): wt is GemvWeights & { format: 'int8' | 'int4' } {
+  return wt.format === 'int8' || wt.format === 'int4';
+}
+
 /** Dequantized weight W[row, col] exactly as formats.wgsl decodes it (col < K). */
 export function weightAt(wt: GemvWeights, row: number, col: number): number {
   const ldw = wt.units * elementsPerUnit(wt.format);
-  switch (wt.format) {
-    case 'f32':
-      return fillF32(wt.seedW, row * ldw + col);
-    case 'f16':
-      return fillF16(wt.seedW, row * ldw + col);
-    case 'int8': {
-      const e = row * ldw + col;
-      const byte = (fillU32(wt.seedW, Math.floor(e / 4)) >>> (8 * (e % 4))) & 0xff;
-      return (byte >= 128 ? byte - 256 : byte) * fillF32(wt.seedS, row, INT8_SCALE);
-    }
-    case 'int4': {
-      const unit = row * wt.units + Math.floor(col / 32);
-      const e = col % 32;
-      const word = fillU32(wt.seedW, unit * 4 + (e >> 3));
-      const t = e & 7;
-      const nibble = (word >>> (8 * (t & 3) + 4 * (t >> 2))) & 0xf;
-      return fillF16(wt.seedS, unit, INT4_SCALE) * (nibble - 8);
-    }
+  if (isIntWeights(wt)) {
+    const { q, scale } = weightParts(wt, row, col);
+    return q * scale;
   }
+  return wt.format === 'f32' ? fillF32(wt.seedW, row * ldw + col) : fillF16(wt.seedW, row * ldw + col);
 }
 
 /** float64 Y[b, row] from the same weights and X (X rows of stride ldw). */
@@ -184,6 +200,135 @@ export function gemvReference(wt: GemvWeights, x: Float32Array, row: number, b: 
   let sum = 0;
   for (let k = 0; k < wt.k; k++) sum += weightAt(wt, row, k) * (x[b * ldw + k] ?? NaN);
   return sum;
+}
+
+/** X quantization block of rowset-q8x: 32 activations, one scale. */
+export const Q8X_BLOCK = 32;
+/** f32(1/127): the block scale is d = f32(amax · C127), one correctly rounded multiply. */
+export const C127 = Math.fround(1 / 127);
+
+const f32View = new DataView(new ArrayBuffer(4));
+function f32Bits(v: number): number {
+  f32View.setFloat32(0, v, true);
+  return f32View.getUint32(0, true);
+}
+function bitsF32(bits: number): number {
+  f32View.setUint32(0, bits >>> 0, true);
+  return f32View.getFloat32(0, true);
+}
+
+/**
+ * 127 / amax rounded toward zero to f32, by the integer restoring division of inv_scale in
+ * shaders/gemv/q8x.wgsl (same steps, so the same bits); 0 when amax < 2^-119 (exponent field < 8).
+ */
+export function invScale127(amax: number): number {
+  const bits = f32Bits(amax);
+  const e = bits >>> 23;
+  if (e < 8) return 0;
+  const ma = (bits & 0x7fffff) | 0x800000;
+  let r = 127 * 2 ** 17;
+  let q = r >= ma ? 1 : 0;
+  if (q === 1) r -= ma;
+  for (let i = 0; i < 24; i++) {
+    r *= 2;
+    const ge = r >= ma;
+    if (ge) r -= ma;
+    q = 2 * q + (ge ? 1 : 0);
+  }
+  let j = 41;
+  if (q >= 2 ** 24) {
+    q = Math.floor(q / 2);
+    j = 40;
+  }
+  return bitsF32((((300 - e - j) << 23) | (q & 0x7fffff)) >>> 0);
+}
+
+/** WGSL round(): nearest integer, halfway cases to the even one. */
+export function roundHalfEven(t: number): number {
+  const f = Math.floor(t);
+  const diff = t - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * One X block as rowset-q8x quantizes it (quant_block in shaders/gemv/q8x.wgsl): s = invScale127(amax),
+ * q = round-half-even(f32(x · s)) in [−127, 127], d = f32(amax · C127), S = Σ q.
+ */
+export function quantizeXBlock(v: ArrayLike<number>): { q: Int8Array; d: number; sum: number } {
+  let amax = 0;
+  for (let i = 0; i < v.length; i++) amax = Math.max(amax, Math.abs(v[i] ?? 0));
+  const s = invScale127(amax);
+  const q = new Int8Array(v.length);
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const qi = roundHalfEven(Math.fround((v[i] ?? 0) * s));
+    q[i] = qi;
+    sum += qi;
+  }
+  return { q, d: Math.fround(amax * C127), sum };
+}
+
+/** X [B, ldw] quantized per block of 32 (zero past ldw): q [B, blocks·32], d and S [B, blocks]. */
+export interface QuantizedX {
+  blocks: number;
+  q: Int8Array;
+  d: Float64Array;
+  sum: Float64Array;
+}
+
+export function quantizeX(x: Float32Array, ldw: number, batch: number): QuantizedX {
+  const blocks = Math.ceil(ldw / Q8X_BLOCK);
+  const out: QuantizedX = { blocks, q: new Int8Array(batch * blocks * Q8X_BLOCK), d: new Float64Array(batch * blocks), sum: new Float64Array(batch * blocks) };
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < blocks; j++) {
+      const v = new Float32Array(Q8X_BLOCK);
+      for (let i = 0; i < Q8X_BLOCK && j * Q8X_BLOCK + i < ldw; i++) v[i] = x[b * ldw + j * Q8X_BLOCK + i] ?? 0;
+      const qb = quantizeXBlock(v);
+      out.q.set(qb.q, (b * blocks + j) * Q8X_BLOCK);
+      out.d[b * blocks + j] = qb.d;
+      out.sum[b * blocks + j] = qb.sum;
+    }
+  }
+  return out;
+}
+
+/**
+ * float64 Y[b, row] of rowset-q8x: Σ over X blocks j of d_j · (exact integer Σ_k qw·qx), times the
+ * int8 row scale or each int4 block's scale. Columns past K have qx = 0 (X is zero there).
+ */
+export function gemvQ8xReference(wt: GemvWeights & { format: 'int8' | 'int4' }, xq: QuantizedX, row: number, b: number): number {
+  let sum = 0;
+  let rowScale = 1;
+  for (let j = 0; j < xq.blocks; j++) {
+    let isum = 0;
+    let blockScale = 1;
+    for (let i = 0; i < Q8X_BLOCK; i++) {
+      const col = j * Q8X_BLOCK + i;
+      const qx = xq.q[(b * xq.blocks + j) * Q8X_BLOCK + i] ?? 0;
+      if (col >= wt.k) break;
+      const { q, scale } = weightParts(wt, row, col);
+      isum += q * qx;
+      if (wt.format === 'int8') rowScale = scale;
+      else blockScale = scale;
+    }
+    sum += blockScale * (xq.d[b * xq.blocks + j] ?? NaN) * isum;
+  }
+  return rowScale * sum;
+}
+
+/**
+ * rowset-q8x sums n = ⌈K/32⌉ block terms in f32 (each an exact integer times one or two rounded
+ * scale products, at most 3 roundings) after exact integer block sums; with |w| ≤ 1 and
+ * |d·q| ≤ amax < 1 the terms' magnitudes add up to at most K, so abs = 4u·√n·K (the probabilistic
+ * bound of gemvTolerance over n terms instead of K, 2× for the scale products) and rel = 2^-20 for the
+ * final row-scale multiply. 0.031 at K = 8192, 1.3e-4 at K = 203, where one quantized activation off
+ * by one would move y by d·|w| ≈ 1e-3.
+ */
+export function gemvQ8xTolerance(s: GemvShape): Tolerance {
+  const n = Math.ceil(s.k / Q8X_BLOCK);
+  return { abs: 4 * 2 ** -24 * Math.sqrt(n) * s.k, rel: 2 ** -20 };
 }
 
 /**
@@ -208,6 +353,10 @@ export interface GemvConfig {
   unroll: number;
   /** u32 words per lane piece (rowset int8/int4: 1, 2 or 4; 4 = a whole unit, as everywhere else). */
   pw: number;
+  /** rowset-q8x: 1 = X quantized by every workgroup into workgroup memory, 0 = by a quantize_x dispatch first. */
+  xq?: number;
+  /** rowset-q8x: row sets per workgroup (the grid is ⌈sets / spw⌉ workgroups, each looping over its sets). */
+  spw?: number;
 }
 
 /** u32 words of a rowset lane piece: `pw` (1, 2 or 4) for int8/int4, a whole unit (4) for f32 and f16. */
@@ -287,14 +436,42 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
       return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4 }];
     }
+    case 'rowset-q8x': {
+      // With DP4A an int4 word (8 weights) costs 2 integer ops and 2 dot products, so the per-lane
+      // work is small and more bytes per lane pay: pieces of 2 or 4 words (int8 needs PW ≥ 2: a piece
+      // meets whole X vec2s), ROWS 2 or 4 (each X load serves ROWS rows), 32-128 B in flight per lane.
+      // Short rows (int4 K = 4096 is 128 pieces of 4 words) need small workgroups, hence 64.
+      // X quantized per workgroup (xq = 1) repeats the quantization once per workgroup, so it is
+      // offered with 1 or 4 row sets per workgroup; by a separate dispatch (xq = 0), with 1 or 4 too
+      // (fewer, longer-lived workgroups are the other lever on the fixed cost of small shapes).
+      const shapes: (readonly [number, number, number])[] = [[2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
+      const all = [64, 128, 256].flatMap((wg) =>
+        shapes.flatMap(([pw, rows, unroll]) => [1, 0].flatMap((xq) => [1, 4].map((spw) => ({ wg, rows, bt: 1, unroll, pw, xq, spw })))),
+      );
+      const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
+      return fitting.length > 0 ? fitting : [1, 0].map((xq) => ({ wg: 64, rows: 2, bt: 1, unroll: 1, pw: 2, xq, spw: 1 }));
+    }
   }
+}
+
+/** Workgroup memory of a rowset-q8x configuration: the reduction slots, plus X (K bytes + 8 B per block of 32) when quantized in the workgroup. */
+export function q8xSharedBytes(cfg: Pick<GemvConfig, 'wg' | 'xq'>, xBlocks: number): number {
+  return 32 * cfg.wg + (cfg.xq === 1 ? 40 * xBlocks : 0);
 }
 
 function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: string, entries: readonly (readonly [number, GPUBuffer])[]): GPUBindGroup {
   return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })) });
 }
 
-const KERNEL: Record<GemvVariant, string> = { naive: naiveWgsl, row: rowWgsl, subgroup: subgroupWgsl, splitk: subgroupWgsl, 'subgroup-native': subgroupWgsl, rowset: rowsetWgsl };
+const KERNEL: Record<GemvVariant, string> = {
+  naive: naiveWgsl,
+  row: rowWgsl,
+  subgroup: subgroupWgsl,
+  splitk: subgroupWgsl,
+  'subgroup-native': subgroupWgsl,
+  rowset: `${rowsetWgsl}\n${piecesWgsl}`,
+  'rowset-q8x': `${q8xWgsl}\n${piecesWgsl}`,
+};
 
 const DESCRIPTION: Record<GemvVariant, string> = {
   naive: 'one invocation per row (uncoalesced baseline)',
@@ -303,13 +480,16 @@ const DESCRIPTION: Record<GemvVariant, string> = {
   splitk: 'subgroup kernel over K chunks into partials + a reduce pass (few-row, long-K shapes)',
   'subgroup-native': 'subgroup kernel, f16 weights widened through the shader-f16 type',
   rowset: 'workgroup per ROWS rows, lanes over pieces of 1-4 consecutive words (int8/int4; X loads near-contiguous), subgroup + workgroup reduction (autotuned)',
+  'rowset-q8x': 'rowset with X quantized to int8 (blocks of 32, f32 scale) in the timed execution and dot4I8Packed (DP4A) block sums: int8-activation contract (autotuned)',
 };
 
 /** The spec of one variant in one weight format; `pinned` fixes parts of the configuration (tests use it to check every autotune candidate). */
 export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Partial<GemvConfig>): KernelSpec<GemvShape> {
   const native = variant === 'subgroup-native';
   if (native && format !== 'f16') throw new Error(`gemv variant ${variant} exists for f16 weights only, not ${format}`);
-  const subgroups = variant === 'subgroup' || variant === 'splitk' || variant === 'rowset' || native;
+  const q8x = variant === 'rowset-q8x';
+  if (q8x && format !== 'int8' && format !== 'int4') throw new Error(`gemv variant ${variant} exists for int8 and int4 weights only, not ${format}`);
+  const subgroups = variant === 'subgroup' || variant === 'splitk' || variant === 'rowset' || q8x || native;
   const code = buildGemvWgsl(KERNEL[variant], native ? 'native' : 'packed');
   const requires = [...(subgroups ? ['subgroups'] : []), ...(native ? ['shader-f16'] : [])];
   return {
@@ -317,7 +497,7 @@ export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Part
     variant,
     dtype: format,
     phase: 'decode',
-    description: `Y = W·X, ${format} weights [N, K] dequantized in-kernel: ${DESCRIPTION[variant]}`,
+    description: `Y = W·X, ${format} weights [N, K]${q8x ? ' as integers' : ' dequantized in-kernel'}: ${DESCRIPTION[variant]}`,
     wgsl: [code],
     requires,
     check(ctx, s) {
@@ -331,7 +511,7 @@ export function gemvSpec(variant: GemvVariant, format: GemvFormat, pinned?: Part
     },
     flops: gemvFlops,
     bytes: (s) => gemvBytes(format, s),
-    tolerance: gemvTolerance,
+    tolerance: q8x ? gemvQ8xTolerance : gemvTolerance,
     build: (ctx, s, rng) => buildGemv(ctx, variant, format, code, s, rng, pinned),
   };
 }
@@ -364,13 +544,30 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
     for (let b = 0; b < s.b; b++) x.set(rng.f32(s.k), b * l.ldw);
     const xBuf = own(uploadBuffer(device, x, 'gemv-x'));
     const y = own(emptyBuffer(device, 4 * s.b * s.n, 'gemv-y'));
+    // rowset-q8x: quantized X (vec2<u32> per 8 activations) and (d, S) per block, for the separate
+    // quantize_x dispatch; the fused configurations bind them without using them.
+    const q8x = variant === 'rowset-q8x';
+    const xBlocks = Math.ceil(l.ldw / Q8X_BLOCK);
+    const gxq = q8x ? own(emptyBuffer(device, 8 * 4 * xBlocks * s.b, 'gemv-xq')) : null;
+    const gxb = q8x ? own(emptyBuffer(device, 8 * xBlocks * s.b, 'gemv-xblocks')) : null;
+    const maxShared = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
 
     // Pinning can make candidates equal: keep one of each.
-    const configs = [...new Map(gemvConfigs(variant, format, s, l.units).map((c) => ({ ...c, ...pinned })).map((c) => [JSON.stringify(c), c] as const)).values()].filter((c) => c.wg <= maxWg);
-    if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations; this device allows ${maxWg}`);
+    const configs = [...new Map(gemvConfigs(variant, format, s, l.units).map((c) => ({ ...c, ...pinned })).map((c) => [JSON.stringify(c), c] as const)).values()].filter(
+      (c) => c.wg <= maxWg && (!q8x || q8xSharedBytes(c, xBlocks) <= maxShared),
+    );
+    if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations (this device allows ${maxWg}) and, for rowset-q8x, workgroup memory for its reduction (this device has ${maxShared} B)`);
     const candidates: Candidate<Record<string, string | number>>[] = [];
     for (const cfg of configs) {
-      const constants: Record<string, number> = { WG: cfg.wg, ROWS: cfg.rows, BT: cfg.bt, FORMAT: FORMAT_CODE[format], ...(variant === 'rowset' ? { UNROLL: cfg.unroll, PW: cfg.pw } : {}) };
+      const fused = cfg.xq === 1;
+      const constants: Record<string, number> = {
+        WG: cfg.wg,
+        ROWS: cfg.rows,
+        BT: cfg.bt,
+        FORMAT: FORMAT_CODE[format],
+        ...(variant === 'rowset' || q8x ? { UNROLL: cfg.unroll, PW: cfg.pw } : {}),
+        ...(q8x ? { XQ: fused ? 1 : 0, QV: fused ? 4 * xBlocks : 1, QB: fused ? xBlocks : 1 } : {}),
+      };
       const pipeline = await getPipeline(device, { label: `gemv-${variant}-${format}`, code, entryPoint: 'main', constants });
       const sets = Math.ceil(s.n / cfg.rows);
       let grid: [number, number];
@@ -381,17 +578,30 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       if (variant === 'naive') grid = dispatch2d(Math.ceil(s.n / cfg.wg), maxDim);
       else if (variant === 'row') grid = dispatch2d(s.n, maxDim);
       else if (variant === 'rowset') grid = dispatch2d(sets, maxDim);
+      else if (q8x) grid = dispatch2d(Math.ceil(sets / (cfg.spw ?? 1)), maxDim);
       else {
         if (variant === 'splitk') ({ splits, chunk } = splitCount(sets, l.units, sgHint));
         grid = dispatch2d(Math.ceil((sets * splits) / Math.max(1, Math.floor(cfg.wg / sgHint))), maxDim);
       }
       const reduceGrid = dispatch2d(Math.ceil((s.n * s.b) / cfg.wg), maxDim);
-      const groupsX = variant === 'naive' || variant === 'row' || variant === 'rowset' ? grid[0] : reduceGrid[0];
+      const groupsX = variant === 'naive' || variant === 'row' || variant === 'rowset' || q8x ? grid[0] : reduceGrid[0];
       const params = own(uniformBuffer(device, new Uint32Array([s.n, l.units, s.b, groupsX, splits, chunk, sets, 0]), `gemv-params`));
       if (variant === 'splitk') {
         out = own(emptyBuffer(device, 4 * splits * s.b * s.n, 'gemv-partials'));
         const rp = await getPipeline(device, { label: `gemv-splitk-reduce`, code, entryPoint: 'reduce', constants });
         reduce = { pipeline: rp, grid: reduceGrid, bind: bindGroup(device, rp, 'gemv-reduce', [[3, y], [4, params], [5, out]]) };
+      }
+      let quantize: { pipeline: GPUComputePipeline; groups: number; bind: GPUBindGroup } | null = null;
+      const extra: (readonly [number, GPUBuffer])[] = [];
+      if (q8x && gxq && gxb) {
+        const qparams = own(uniformBuffer(device, new Uint32Array([grid[0] * grid[1], xBlocks, 4 * xBlocks, 0]), 'gemv-q8x-params'));
+        extra.push([5, gxq], [6, gxb], [7, qparams]);
+        if (!fused) {
+          const qp = await getPipeline(device, { label: 'gemv-q8x-quantize', code, entryPoint: 'quantize_x', constants });
+          const groups = Math.ceil((s.b * xBlocks) / 64);
+          if (groups > maxDim) throw new SkipCase(`gemv ${variant}: ${groups} quantization workgroups exceed this device's ${maxDim} per dimension`);
+          quantize = { pipeline: qp, groups, bind: bindGroup(device, qp, 'gemv-q8x-quantize', [[2, xBuf], [4, params], [5, gxq], [6, gxb], [7, qparams]]) };
+        }
       }
       const binds = weights.map((wc, c) =>
         bindGroup(device, pipeline, `gemv-${variant}-${c}`, [
@@ -400,15 +610,18 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
           [2, xBuf],
           [3, out],
           [4, params],
+          ...extra,
         ]),
       );
       let next = 0;
       const red = reduce;
+      const quant = quantize;
       candidates.push({
         config: {
           workgroup: cfg.wg,
           ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
-          ...(variant === 'rowset' ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll, piece_words: rowsetWords(format, cfg.pw) } : {}),
+          ...(variant === 'rowset' || q8x ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll, piece_words: rowsetWords(format, cfg.pw) } : {}),
+          ...(q8x ? { x_quant: fused ? 'fused' : 'pass', sets_per_workgroup: cfg.spw ?? 1, workgroups: grid[0] * grid[1] } : {}),
           batch_tile: cfg.bt,
           ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
           weight_copies: copies,
@@ -418,6 +631,11 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
           // Each execution reads the next copy of W, cold in L2 (see the module comment).
           const bind = binds[next] ?? binds[0];
           next = (next + 1) % binds.length;
+          if (quant) {
+            pass.setPipeline(quant.pipeline);
+            pass.setBindGroup(0, quant.bind);
+            pass.dispatchWorkgroups(quant.groups);
+          }
           pass.setPipeline(pipeline);
           if (bind) pass.setBindGroup(0, bind);
           pass.dispatchWorkgroups(grid[0], grid[1]);
@@ -430,6 +648,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       });
     }
     const { best, timings } = await autotune(ctx, candidates);
+    const xq = q8x && isIntWeights(wt) ? quantizeX(x, l.ldw, s.b) : null;
     const tuned = candidates.length > 1 ? { tuned_ms: timings.map((t) => (Number.isFinite(t) ? t.toPrecision(3) : 'none')).join('/') } : {};
     return {
       outputCount: s.b * s.n,
@@ -438,7 +657,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       async readOutputs(indices) {
         return new Float32Array((await readWords(device, y, indices)).buffer);
       },
-      reference: (i) => gemvReference(wt, x, i % s.n, Math.floor(i / s.n)),
+      reference: (i) => (xq && isIntWeights(wt) ? gemvQ8xReference(wt, xq, i % s.n, Math.floor(i / s.n)) : gemvReference(wt, x, i % s.n, Math.floor(i / s.n))),
       destroy() {
         for (const b of owned) b.destroy();
       },
@@ -449,10 +668,12 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
   }
 }
 
-/** Every GEMV spec: the five cooperative-or-not variants in every format, and native-f16 subgroup. */
+/** Every GEMV spec: the five cooperative-or-not variants in every format, native-f16 subgroup, and int8-activation rowset-q8x for int8 and int4. */
 export const GEMV_SPECS: readonly KernelSpec<GemvShape>[] = [
   ...(['naive', 'row', 'subgroup', 'splitk', 'rowset'] as const).flatMap((v) => GEMV_FORMATS.map((f) => gemvSpec(v, f))),
   gemvSpec('subgroup-native', 'f16'),
+  gemvSpec('rowset-q8x', 'int8'),
+  gemvSpec('rowset-q8x', 'int4'),
 ];
 
 function spec(variant: GemvVariant, format: GemvFormat): KernelSpec<GemvShape> {
@@ -470,8 +691,9 @@ export const GEMV_SQUARES = [4096, 8192, 16384] as const;
  *           partial second batch tile), a long-K split-K shape: seconds on SwiftShader;
  *   quick — 8192² in every variant and format, a few batch sizes (subgroup and rowset);
  *   full  — 4096², 8192², 16384² in every variant and format; Llama-3-8B's decode layers (QKV, O,
- *           gate/up, down, LM head) in subgroup, split-K and rowset; the batch sweep B = 1…64 at 8192²
- *           in subgroup and rowset.
+ *           gate/up, down, LM head) in subgroup, split-K, rowset and rowset-q8x; the batch sweep
+ *           B = 1…64 at 8192² in subgroup and rowset (rowset-q8x handles B > 1 one column per pass
+ *           over W, correct but not a batched kernel, so it is swept at B = 1 only).
  */
 export function gemvCases(preset: Preset): BenchCase[] {
   const cases: BenchCase[] = [];
@@ -483,6 +705,8 @@ export function gemvCases(preset: Preset): BenchCase[] {
   const everyVariant = (shape: GemvShape): void => {
     for (const v of basic) for (const f of GEMV_FORMATS) add(v, f, shape);
     add('subgroup-native', 'f16', shape);
+    add('rowset-q8x', 'int8', shape);
+    add('rowset-q8x', 'int4', shape);
   };
   if (preset === 'test') {
     everyVariant({ n: 37, k: 203, b: 1 });
@@ -502,6 +726,7 @@ export function gemvCases(preset: Preset): BenchCase[] {
     for (const f of GEMV_FORMATS) {
       for (const v of ['subgroup', 'splitk', 'rowset'] as const) add(v, f, { n: layer.n, k: layer.k, b: 1 });
     }
+    for (const f of ['int8', 'int4'] as const) add('rowset-q8x', f, { n: layer.n, k: layer.k, b: 1 });
   }
   for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset'] as const) add(v, f, { n: 8192, k: 8192, b });
   return cases;

@@ -1,0 +1,259 @@
+// Row-set GEMV with int8-quantized activations and integer dot products (llama.cpp's mmvq scheme),
+// for int8 and int4 weights. A different numeric contract from every other GEMV kernel: X is first
+// quantized to int8 in blocks of 32 with one f32 scale per block, and each block's dot product is an
+// exact integer sum of dot4I8Packed (WGSL packed_4x8_integer_dot_product; DP4A on NVIDIA).
+//
+// Quantization of block j of X row b (elements 32j..32j+31, zero past the padded row):
+//   amax = max |x|;  s = 127 / amax rounded toward zero to f32, by integer long division (inv_scale),
+//   so every implementation gets the same bits (WGSL's f32 division may be off by 2.5 ULP);
+//   q = round(x · s) (one correctly rounded f32 multiply, then round-half-to-even), |q| ≤ 127 because
+//   s ≤ 127 / amax;  d = amax · f32(1/127) (one correctly rounded multiply);  S = Σ q.
+//   amax < 2^-119 (exponent field < 8: zero or nearly) gives s = 0, so q = 0.
+//   The CPU twin is quantizeXBlock in src/kernels/gemv.ts.
+// Sums per x block j and row r:
+//   int8: Σ_k qw·qx exact in i32 (≤ 32·128·127), acc += d_x · isum; the row scale at the end.
+//   int4: Σ_k nib·qx with nibbles spread to bytes (w & 0x0F0F0F0F low, (w >> 4) & 0x0F0F0F0F high),
+//         minus the zero point 8 · S once per block (by the piece holding the block's first word):
+//         acc += (d_w · d_x) · (isum − 8·S). Integer parts below 2^24, so exact in f32.
+// X comes either from workgroup memory, quantized by every workgroup at its start (XQ = 1, fused: no
+// second dispatch, K·1.25 B of workgroup memory, the work repeated per workgroup, which the grid-stride
+// loop over row sets amortizes), or from buffers written by the quantize_x entry point dispatched
+// before main in the same execution (XQ = 0). Lanes over pieces of PW words as in rowset.wgsl
+// (pieces.wgsl: K loop, reduction); one batch column per pass (BT = 1), B > 1 loops over columns.
+enable subgroups;
+// subgroupAdd is reached by every lane of the workgroup after the K loop (nothing returns early except
+// whole workgroups); the analysis cannot see that the K loop's lane-dependent trip count has ended.
+diagnostic(off, subgroup_uniformity);
+
+override XQ: u32 = 1u;  // 1: quantize X in workgroup memory (fused), 0: read quantize_x's buffers
+override QV: u32 = 1u;  // vec2<u32> of quantized X per row (4 per block) held in workgroup memory
+override QB: u32 = 1u;  // x blocks per row held in workgroup memory
+
+struct QParams {
+  grid: u32,  // workgroups of the main dispatch (stride of the row-set loop)
+  qb: u32,    // x blocks of 32 per row
+  qv: u32,    // vec2<u32> of quantized X per row (4 * qb)
+  _pad: u32,
+}
+
+@group(0) @binding(5) var<storage, read_write> gxq: array<vec2<u32>>;
+@group(0) @binding(6) var<storage, read_write> gxb: array<vec2<f32>>;
+@group(0) @binding(7) var<uniform> qp: QParams;
+
+// Quantized X row: vec2 v holds elements 8v..8v+3 (.x) and 8v+4..8v+7 (.y), byte j = element +j,
+// so one int4 weight word's low and high nibbles meet .x and .y of the same vec2. (d, S) per block.
+var<workgroup> sxq: array<vec2<u32>, QV>;
+var<workgroup> sxb: array<vec2<f32>, QB>;
+
+const NIB: u32 = 0x0F0F0F0Fu;
+// f32(1/127), bits 0x3C010204.
+const C127: f32 = bitcast<f32>(0x3C010204u);
+
+/**
+ * 127 / amax rounded toward zero to f32, by restoring division of 127·2^41 by amax's 24-bit
+ * significand: only integer operations, so the result is the same everywhere (0 for amax < 2^-119).
+ */
+fn inv_scale(amax: f32) -> f32 {
+  let bits = bitcast<u32>(amax);
+  let e = bits >> 23u;
+  if (e < 8u) {
+    return 0.0;
+  }
+  let ma = (bits & 0x7FFFFFu) | 0x800000u;
+  // 127·2^17 < 2^24, so the remainder stays below 2^25 through the loop.
+  var r = 127u << 17u;
+  var q = select(0u, 1u, r >= ma);
+  r = select(r, r - ma, r >= ma);
+  for (var i = 0u; i < 24u; i++) {
+    r = r << 1u;
+    let ge = r >= ma;
+    r = select(r, r - ma, ge);
+    q = (q << 1u) | select(0u, 1u, ge);
+  }
+  // q = floor(127·2^41 / ma) in [2^23, 2^25); keep 24 bits (floor of floor = floor).
+  var j = 41u;
+  if (q >= 0x1000000u) {
+    q = q >> 1u;
+    j = 40u;
+  }
+  // amax = ma·2^(e−150), so 127 / amax ≈ q·2^(150−e−j): biased exponent 300 − e − j (5..252).
+  return bitcast<f32>(((300u - e - j) << 23u) | (q & 0x7FFFFFu));
+}
+
+/** vec4 i of X row b, zero past the padded row (an int8 row of 16·units elements can end mid-block). */
+fn x_vec(b: u32, i: u32) -> vec4<f32> {
+  let n4 = p.units * subs();
+  if (i >= n4) {
+    return vec4<f32>();
+  }
+  return x[b * n4 + i];
+}
+
+fn quant4(v: vec4<f32>, s: f32) -> vec4<i32> {
+  return vec4<i32>(round(v * s));
+}
+
+struct QBlock {
+  q: array<vec2<u32>, 4>,
+  ds: vec2<f32>,  // (d, S)
+}
+
+/** Block j of X row b quantized as stated at the top. */
+fn quant_block(b: u32, j: u32) -> QBlock {
+  let i = 8u * j;
+  let v0 = x_vec(b, i);
+  let v1 = x_vec(b, i + 1u);
+  let v2 = x_vec(b, i + 2u);
+  let v3 = x_vec(b, i + 3u);
+  let v4 = x_vec(b, i + 4u);
+  let v5 = x_vec(b, i + 5u);
+  let v6 = x_vec(b, i + 6u);
+  let v7 = x_vec(b, i + 7u);
+  let m = max(max(max(abs(v0), abs(v1)), max(abs(v2), abs(v3))), max(max(abs(v4), abs(v5)), max(abs(v6), abs(v7))));
+  let amax = max(max(m.x, m.y), max(m.z, m.w));
+  let s = inv_scale(amax);
+  let q0 = quant4(v0, s);
+  let q1 = quant4(v1, s);
+  let q2 = quant4(v2, s);
+  let q3 = quant4(v3, s);
+  let q4 = quant4(v4, s);
+  let q5 = quant4(v5, s);
+  let q6 = quant4(v6, s);
+  let q7 = quant4(v7, s);
+  let t = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7));
+  let sum = (t.x + t.y) + (t.z + t.w);
+  let packed = array<vec2<u32>, 4>(
+    vec2<u32>(pack4xI8(q0), pack4xI8(q1)),
+    vec2<u32>(pack4xI8(q2), pack4xI8(q3)),
+    vec2<u32>(pack4xI8(q4), pack4xI8(q5)),
+    vec2<u32>(pack4xI8(q6), pack4xI8(q7)));
+  return QBlock(packed, vec2<f32>(amax * C127, f32(sum)));
+}
+
+fn xq_at(b: u32, v: u32) -> vec2<u32> {
+  if (XQ == 1u) {
+    return sxq[v];
+  }
+  return gxq[b * qp.qv + v];
+}
+
+fn xb_at(b: u32, j: u32) -> vec2<f32> {
+  if (XQ == 1u) {
+    return sxb[j];
+  }
+  return gxb[b * qp.qb + j];
+}
+
+/** int4 piece of one row: nibbles spread to bytes against the X bytes of the same elements. */
+fn dot_i4(q: vec4<u32>, x0: vec2<u32>, x1: vec2<u32>, x2: vec2<u32>, x3: vec2<u32>) -> i32 {
+  var s = dot4I8Packed(q.x & NIB, x0.x) + dot4I8Packed((q.x >> 4u) & NIB, x0.y);
+  if (PW > 1u) {
+    s += dot4I8Packed(q.y & NIB, x1.x) + dot4I8Packed((q.y >> 4u) & NIB, x1.y);
+  }
+  if (PW > 2u) {
+    s += dot4I8Packed(q.z & NIB, x2.x) + dot4I8Packed((q.z >> 4u) & NIB, x2.y);
+    s += dot4I8Packed(q.w & NIB, x3.x) + dot4I8Packed((q.w >> 4u) & NIB, x3.y);
+  }
+  return s;
+}
+
+/** int8 piece of one row (PW = 2 or 4 words): weight word t meets X word t. */
+fn dot_i8(q: vec4<u32>, x0: vec2<u32>, x1: vec2<u32>) -> i32 {
+  var s = dot4I8Packed(q.x, x0.x) + dot4I8Packed(q.y, x0.y);
+  if (PW > 2u) {
+    s += dot4I8Packed(q.z, x1.x) + dot4I8Packed(q.w, x1.y);
+  }
+  return s;
+}
+
+/** Adds loaded piece pc (words pc·PW.. of each row) for batch column b. */
+fn add_piece(pe: Piece, pc: u32, b: u32) {
+  let wo = pc * PW;
+  if (FORMAT == 3u) {
+    // int4: word wo + t of a row lies in block (wo + t) / 4 and meets X vec2 wo + t.
+    let xb = xb_at(b, wo / 4u);
+    let zp = select(0.0, 8.0 * xb.y, wo % 4u == 0u);
+    let x0 = xq_at(b, wo);
+    var x1 = x0;
+    var x2 = x0;
+    var x3 = x0;
+    if (PW > 1u) {
+      x1 = xq_at(b, wo + 1u);
+    }
+    if (PW > 2u) {
+      x2 = xq_at(b, wo + 2u);
+      x3 = xq_at(b, wo + 3u);
+    }
+    acc[0].x = fma(pe.d.x * xb.x, f32(dot_i4(pe.q[0], x0, x1, x2, x3)) - zp, acc[0].x);
+    if (ROWS > 1u) {
+      acc[2].x = fma(pe.d.y * xb.x, f32(dot_i4(pe.q[1], x0, x1, x2, x3)) - zp, acc[2].x);
+    }
+    if (ROWS > 2u) {
+      acc[4].x = fma(pe.d.z * xb.x, f32(dot_i4(pe.q[2], x0, x1, x2, x3)) - zp, acc[4].x);
+      acc[6].x = fma(pe.d.w * xb.x, f32(dot_i4(pe.q[3], x0, x1, x2, x3)) - zp, acc[6].x);
+    }
+  } else {
+    // int8: word wo + t holds elements 4(wo + t)..; X vec2 (wo + t) / 2; block wo / 8 (PW divides 8).
+    let dx = xb_at(b, wo / 8u).x;
+    let x0 = xq_at(b, wo / 2u);
+    var x1 = x0;
+    if (PW > 2u) {
+      x1 = xq_at(b, wo / 2u + 1u);
+    }
+    blk[0].x = fma(dx, f32(dot_i8(pe.q[0], x0, x1)), blk[0].x);
+    if (ROWS > 1u) {
+      blk[2].x = fma(dx, f32(dot_i8(pe.q[1], x0, x1)), blk[2].x);
+    }
+    if (ROWS > 2u) {
+      blk[4].x = fma(dx, f32(dot_i8(pe.q[2], x0, x1)), blk[4].x);
+      blk[6].x = fma(dx, f32(dot_i8(pe.q[3], x0, x1)), blk[6].x);
+    }
+  }
+}
+
+/** XQ = 0: one invocation per (batch column, block) writes the quantized X that main reads. */
+@compute @workgroup_size(64)
+fn quantize_x(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= p.batch * qp.qb) {
+    return;
+  }
+  let b = i / qp.qb;
+  let j = i % qp.qb;
+  let qb = quant_block(b, j);
+  let o = b * qp.qv + 4u * j;
+  gxq[o] = qb.q[0];
+  gxq[o + 1u] = qb.q[1];
+  gxq[o + 2u] = qb.q[2];
+  gxq[o + 3u] = qb.q[3];
+  gxb[b * qp.qb + j] = qb.ds;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) sg: u32) {
+  let g = wid.y * p.groups_x + wid.x;
+  if (g >= p.sets) {
+    return;
+  }
+  for (var b = 0u; b < p.batch; b++) {
+    if (XQ == 1u) {
+      for (var j = li; j < qp.qb; j += WG) {
+        let qb = quant_block(b, j);
+        sxq[4u * j] = qb.q[0];
+        sxq[4u * j + 1u] = qb.q[1];
+        sxq[4u * j + 2u] = qb.q[2];
+        sxq[4u * j + 3u] = qb.q[3];
+        sxb[j] = qb.ds;
+      }
+      workgroupBarrier();
+    }
+    // Row sets g, g + grid, ...: fewer workgroups than sets spreads the quantization over more rows.
+    // reduce_rows ends with a barrier, so every read of this column's X is done before the next.
+    for (var rs = g; rs < p.sets; rs += qp.grid) {
+      clear_acc();
+      k_loop(rs * ROWS, b, li);
+      reduce_rows(rs * ROWS, b, li, lane, sg);
+    }
+  }
+}
