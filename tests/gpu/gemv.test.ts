@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gemvReference, gemvSpec, gemvTolerance, weightAt, type GemvFormat, type GemvShape } from '../../src/kernels/gemv';
+import { gemvLayout, gemvQ8xTolerance, gemvReference, gemvSpec, gemvTolerance, weightAt, type GemvFormat, type GemvShape } from '../../src/kernels/gemv';
 import { hashSeed } from '../../src/util/hash';
 import { makeCase } from '../../src/kernels/spec';
 import { casesFor } from '../../src/suite/registry';
@@ -84,6 +84,76 @@ describe('gemv on a real WebGPU implementation', () => {
     }
     const ran = doc.results.map((r) => `${r.config?.piece_words}/${r.config?.rows_per_workgroup}/${r.config?.unroll}`);
     expect(ran).toEqual([...int4.map(([pw, rows, unroll]) => `${pw}/${rows}/${unroll}`), '2/4/2', '1/2/4', '1/2/4', '4/4/4', '4/2/2']);
+  });
+
+  it('rowset-q8x is correct for every piece shape, X quantization (fused or a separate pass) and sets per workgroup, at odd N and K', async () => {
+    const ctx = await testGpu();
+    if (!ctx.features.has('subgroups')) return;
+    // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the four (xq, spw) pairs
+    // spread over them. Workgroups of 16 and 32 are several SwiftShader subgroups of 4, and rows long
+    // enough that the UNROLL loops and the remainder loop both run. int4 K = 2300 pads to 72 blocks;
+    // int8 K = 1250 pads to 1264 (79 units), whose last X block ends past the row. N = 11 and 9: the
+    // last row set is partial and, with 4 sets per workgroup, workgroups loop over unequal counts.
+    // B = 3 loops over batch columns (the fused kernel re-quantizes X for each).
+    const shapes = [[2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 2, 2], [4, 4, 1], [4, 4, 2]] as const;
+    const modes = [[1, 1], [1, 4], [0, 1], [0, 4]] as const;
+    const cases = shapes.flatMap(([pw, rows, unroll], i) => {
+      const [xq4, spw4] = modes[i % 4] ?? [1, 1];
+      const [xq8, spw8] = modes[(i + 1) % 4] ?? [1, 1];
+      return [
+        makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 16, pw, rows, unroll, xq: xq4, spw: spw4 }), { n: 11, k: 2300, b: i % 2 === 0 ? 1 : 3 }),
+        makeCase(gemvSpec('rowset-q8x', 'int8', { wg: 32, pw, rows, unroll, xq: xq8, spw: spw8 }), { n: 9, k: 1250, b: i % 2 === 0 ? 3 : 1 }),
+      ];
+    });
+    // The workgroup sizes offered on real GPUs (64, 128, 256), on rows long enough to unroll.
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 256, pw: 2, rows: 4, unroll: 2, xq: 1, spw: 4 }), { n: 5, k: 8192, b: 1 }));
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 128, pw: 4, rows: 4, unroll: 2, xq: 0, spw: 1 }), { n: 5, k: 8192, b: 1 }));
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int8', { wg: 64, pw: 4, rows: 2, unroll: 2, xq: 1, spw: 1 }), { n: 3, k: 4096, b: 1 }));
+    const doc = await runSuite(ctx, cases, { ...TEST_RUN, trials: 1, warmup: 0, maxBatch: 1 });
+    for (const r of doc.results) {
+      expect(r.status, `${r.id} ${JSON.stringify(r.config)}: ${r.reason ?? ''}`).toBe('ok');
+      expect(r.verification?.checked).toBe(r.verification?.total);
+      expect(r.config?.tuned_ms).toBeUndefined();
+    }
+    const seen = (key: string): Set<string> => new Set(doc.results.map((r) => String(r.config?.[key])));
+    expect([...seen('x_quant')].sort()).toEqual(['fused', 'pass']);
+    expect([...seen('sets_per_workgroup')].sort()).toEqual(['1', '4']);
+    expect(seen('workgroup')).toEqual(new Set(['16', '32', '64', '128', '256']));
+  }, 300_000);
+
+  it('rowset-q8x follows its own int8-activation reference, not the exact f32 one', async () => {
+    const ctx = await testGpu();
+    if (!ctx.features.has('subgroups')) return;
+    const shape: GemvShape = { n: 6, k: 333, b: 1 };
+    for (const f of ['int8', 'int4'] as const) {
+      const inst = await gemvSpec('rowset-q8x', f).build(ctx, shape, new Rng(3));
+      try {
+        const enc = ctx.device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        inst.encode(pass);
+        pass.end();
+        ctx.device.queue.submit([enc.finish()]);
+        const all = [0, 1, 2, 3, 4, 5];
+        const got = await inst.readOutputs(all);
+        const tol = gemvQ8xTolerance(shape);
+        // The same seeds and X as build() drew; the exact-activation reference differs by the
+        // quantization error (~1e-2 here), far beyond the q8x tolerance (~2e-4).
+        const rng = new Rng(3);
+        const l = gemvLayout(f, shape.n, shape.k);
+        const wt = { format: f, n: shape.n, k: shape.k, units: l.units, seedW: hashSeed(rng.int(0x7fffffff)), seedS: hashSeed(rng.int(0x7fffffff)) };
+        const x = new Float32Array(l.ldw);
+        x.set(rng.f32(shape.k));
+        let worstExact = 0;
+        for (const i of all) {
+          const ref = inst.reference(i);
+          expect(Math.abs((got[i] ?? NaN) - ref)).toBeLessThanOrEqual(tol.abs + tol.rel * Math.abs(ref));
+          worstExact = Math.max(worstExact, Math.abs((got[i] ?? NaN) - gemvReference(wt, x, i, 0)));
+        }
+        expect(worstExact).toBeGreaterThan(10 * tol.abs);
+      } finally {
+        inst.destroy();
+      }
+    }
   });
 
   it('rotates identical weight copies: the second execution (copy 1) gives the same verified output', async () => {

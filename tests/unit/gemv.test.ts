@@ -7,7 +7,16 @@ import {
   MAX_COPIES,
   ROTATE_BYTES,
   buildGemvWgsl,
+  C127,
   elementsPerUnit,
+  gemvQ8xReference,
+  gemvQ8xTolerance,
+  invScale127,
+  q8xSharedBytes,
+  quantizeX,
+  quantizeXBlock,
+  roundHalfEven,
+  weightParts,
   gemvBytes,
   gemvCases,
   batchTile,
@@ -27,6 +36,7 @@ import {
 } from '../../src/kernels/gemv';
 import { DECODE_BATCHES, LLAMA3_8B, linearLayers } from '../../src/suite/shapes';
 import { f16FromWord, fillF16, fillF32, fillU32, hashSeed } from '../../src/util/hash';
+import { Rng } from '../../src/util/rng';
 
 const L2_BYTES = 50e6;
 
@@ -328,6 +338,9 @@ describe('gemv cases', () => {
     const has = (v: string, f: string, n: number, k: number, b: number): boolean => cases.some((c) => c.id === `gemv/${v}/${f}/n=${n},k=${k},b=${b}`);
     for (const n of GEMV_SQUARES) for (const f of GEMV_FORMATS) for (const v of ['naive', 'row', 'subgroup', 'splitk']) expect(has(v, f, n, n, 1)).toBe(true);
     for (const n of GEMV_SQUARES) for (const f of GEMV_FORMATS) expect(has('rowset', f, n, n, 1)).toBe(true);
+    for (const n of GEMV_SQUARES) for (const f of ['int8', 'int4']) expect(has('rowset-q8x', f, n, n, 1)).toBe(true);
+    for (const l of linearLayers(LLAMA3_8B)) for (const f of ['int8', 'int4']) expect(has('rowset-q8x', f, l.n, l.k, 1)).toBe(true);
+    expect(cases.some((c) => c.spec.variant === 'rowset-q8x' && (c.spec.dtype === 'f32' || c.spec.dtype === 'f16'))).toBe(false);
     for (const l of linearLayers(LLAMA3_8B)) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, l.n, l.k, 1)).toBe(true);
     for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, 8192, 8192, b)).toBe(true);
     // Every full case's weights, rotated, stream far more than the L2 per pass.
@@ -341,5 +354,112 @@ describe('gemv cases', () => {
     expect(buildGemvWgsl('// k', 'native').startsWith('enable f16;')).toBe(true);
     expect(buildGemvWgsl('// k', 'packed')).not.toMatch(/enable f16|f16>/);
     expect(buildGemvWgsl('// k', 'packed')).toMatch(/unpack2x16float/);
+  });
+});
+
+describe('rowset-q8x activation quantization (CPU twin of quant_block in q8x.wgsl)', () => {
+  const f32 = Math.fround;
+  it('computes 127 / amax rounded toward zero, exactly (integer division checked against BigInt)', () => {
+    const rng = new Rng(9);
+    const bits = new DataView(new ArrayBuffer(4));
+    const values = [1, 0.5, 127, 1 / 127, 0.999999940395, 2 ** -119, 3e-30, 1e30, ...Array.from(rng.f32(2000, 1e-6, 1), Math.abs)];
+    for (const a of values) {
+      const amax = f32(a);
+      bits.setFloat32(0, amax, true);
+      const u = bits.getUint32(0, true);
+      const e = u >>> 23;
+      const ma = BigInt((u & 0x7fffff) | 0x800000);
+      const s = invScale127(amax);
+      // s = M·2^p with a 24-bit M: s ≤ 127/amax < s + ulp(s), in exact rational arithmetic.
+      bits.setFloat32(0, s, true);
+      const su = bits.getUint32(0, true);
+      const M = BigInt((su & 0x7fffff) | 0x800000);
+      const p = (su >>> 23) - 150;
+      // 127 / amax = 127·2^(150−e) / ma; compare M·2^p·ma with 127·2^(150−e) (scale both by 2^300).
+      const lhs = (x: bigint): bigint => x * ma * 2n ** BigInt(p + 300);
+      const rhs = 127n * 2n ** BigInt(450 - e);
+      expect(lhs(M) <= rhs, `amax ${amax}`).toBe(true);
+      expect(lhs(M + 1n) > rhs, `amax ${amax}`).toBe(true);
+    }
+    expect(invScale127(0)).toBe(0);
+    expect(invScale127(2 ** -120)).toBe(0);
+    expect(invScale127(1)).toBe(127);
+  });
+
+  it('rounds halfway cases to even, like WGSL round()', () => {
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001, -126.5].map(roundHalfEven)).toEqual([0, 2, 2, 0, -2, -2, 2, 3, -126]);
+  });
+
+  it('quantizes a block to [-127, 127] with ±127 at the largest magnitude, d = f32(amax / 127) and S = Σq', () => {
+    const rng = new Rng(4);
+    for (let t = 0; t < 200; t++) {
+      const v = rng.f32(32);
+      const { q, d, sum } = quantizeXBlock(v);
+      const amax = Math.max(...Array.from(v, Math.abs));
+      expect(Math.max(...Array.from(q, Math.abs))).toBeLessThanOrEqual(127);
+      expect(Math.max(...Array.from(q, Math.abs))).toBeGreaterThanOrEqual(126);
+      expect(d).toBe(f32(amax * C127));
+      expect(sum).toBe(q.reduce((a, b) => a + b, 0));
+      // Dequantized within half a step (plus the truncated scale's tiny error) of x.
+      for (let i = 0; i < 32; i++) expect(Math.abs((q[i] ?? 0) * d - (v[i] ?? 0))).toBeLessThanOrEqual(0.5 * d * (1 + 1e-6) + 1e-9);
+    }
+    const zero = quantizeXBlock(new Float32Array(32));
+    expect(Array.from(zero.q).every((x) => x === 0)).toBe(true);
+    expect(zero.d).toBe(0);
+  });
+
+  it('pads X to whole blocks with zeros, per batch row', () => {
+    const x = new Float32Array(2 * 48).map((_, i) => ((i % 7) - 3) / 4);
+    const xq = quantizeX(x, 48, 2);
+    expect(xq.blocks).toBe(2);
+    for (let b = 0; b < 2; b++) for (let i = 16; i < 32; i++) expect(xq.q[(b * 2 + 1) * 32 + i]).toBe(0);
+    expect(Array.from(xq.q.slice(64, 96))).toEqual(Array.from(quantizeXBlock(x.slice(48, 80)).q));
+  });
+
+  it('reference: exact integer block sums times the scales; one activation off by one breaks the tolerance', () => {
+    for (const format of ['int8', 'int4'] as const) {
+      const n = 3;
+      const k = 203;
+      const wt = { ...weights(format, n, k, 21), format };
+      const ldw = gemvLayout(format, n, k).ldw;
+      const x = new Float32Array(ldw);
+      x.set(new Rng(2).f32(k));
+      const xq = quantizeX(x, ldw, 1);
+      const tol = gemvQ8xTolerance({ n, k, b: 1 });
+      for (let row = 0; row < n; row++) {
+        let want = 0;
+        for (let c = 0; c < k; c++) {
+          const { q, scale } = weightParts(wt, row, c);
+          want += q * scale * (xq.q[c] ?? 0) * (xq.d[Math.floor(c / 32)] ?? 0);
+          expect(q * scale).toBe(weightAt(wt, row, c));
+        }
+        const ref = gemvQ8xReference(wt, xq, row, 0);
+        expect(Math.abs(ref - want)).toBeLessThan(1e-12);
+        // Perturb one quantized activation by one step: the reference moves by d·|w|, over the tolerance.
+        const bumped: typeof xq = { ...xq, q: Int8Array.from(xq.q) };
+        const c = 100;
+        bumped.q[c] = (bumped.q[c] ?? 0) + ((bumped.q[c] ?? 0) < 127 ? 1 : -1);
+        const moved = Math.abs(gemvQ8xReference(wt, bumped, row, 0) - ref);
+        if (Math.abs(weightAt(wt, row, c)) > 0.05) expect(moved).toBeGreaterThan(tol.abs + tol.rel * Math.abs(ref));
+      }
+    }
+  });
+
+  it('offers q8x configurations only where every lane has UNROLL pieces, and sizes workgroup memory', () => {
+    const all = gemvConfigs('rowset-q8x', 'int4', { n: 4096, k: 4096, b: 1 }, 128);
+    expect(all.length).toBeGreaterThan(20);
+    for (const c of all) {
+      expect(rowsetPieces('int4', 128, c.pw) >= c.unroll * c.wg).toBe(true);
+      expect([2, 4]).toContain(c.pw);
+      expect([2, 4]).toContain(c.rows);
+      expect([1, 0]).toContain(c.xq);
+      expect([1, 4]).toContain(c.spw);
+      expect(c.bt).toBe(1);
+    }
+    expect(new Set(all.map((c) => c.wg))).toEqual(new Set([64, 128, 256]));
+    for (const c of gemvConfigs('rowset-q8x', 'int8', { n: 5, k: 77, b: 1 }, 5)) expect(c).toMatchObject({ wg: 64, pw: 2, unroll: 1 });
+    // 16384-column rows fused: 16 KiB of int8 X + 4 KiB of (d, S) + the reduction slots; fits the H100's 48 KiB.
+    expect(q8xSharedBytes({ wg: 256, xq: 1 }, 512)).toBe(8192 + 20480);
+    expect(q8xSharedBytes({ wg: 256, xq: 0 }, 512)).toBe(8192);
   });
 });
