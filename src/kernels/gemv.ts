@@ -439,15 +439,16 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
     case 'rowset-q8x': {
       // With DP4A an int4 word (8 weights) costs 2 integer ops and 2 dot products, so the per-lane
       // work is small and more bytes per lane pay: pieces of 2 or 4 words (int8 needs PW ≥ 2: a piece
-      // meets whole X vec2s), ROWS 2 or 4 (each X load serves ROWS rows), 32-128 B in flight per lane.
-      // Short rows (int4 K = 4096 is 128 pieces of 4 words) need small workgroups, hence 64.
-      // X quantized per workgroup (xq = 1) repeats the quantization once per workgroup, so it is
-      // offered with 1 or 4 row sets per workgroup; by a separate dispatch (xq = 0), with 1 or 4 too
-      // (fewer, longer-lived workgroups are the other lever on the fixed cost of small shapes).
-      const shapes: (readonly [number, number, number])[] = [[2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
-      const all = [64, 128, 256].flatMap((wg) =>
-        shapes.flatMap(([pw, rows, unroll]) => [1, 0].flatMap((xq) => [1, 4].map((spw) => ({ wg, rows, bt: 1, unroll, pw, xq, spw })))),
-      );
+      // meets whole X vec2s), ROWS 2 or 4 (each X load serves ROWS rows), 64-128 B in flight per lane.
+      // Rows of fewer than 512 two-word pieces (int4 K < 8192, int8 K < 4096) also get workgroups of
+      // 64: int4 K = 4096 is only 128 pieces of 4 words.
+      // X quantized by every workgroup (xq = 1) repeats the quantization, and X's L2 reads, once per
+      // workgroup, so it is offered with 1, 4 or 16 row sets per workgroup; by a separate dispatch
+      // (xq = 0) with 1 or 4 (fewer, longer-lived workgroups are the other lever on the fixed cost).
+      const shapes: (readonly [number, number, number])[] = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
+      const modes: (readonly [number, number])[] = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4]];
+      const wgs = rowsetPieces(format, units, 2) < 512 ? [64, 128, 256] : [128, 256];
+      const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: 1, unroll, pw, xq, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
       return fitting.length > 0 ? fitting : [1, 0].map((xq) => ({ wg: 64, rows: 2, bt: 1, unroll: 1, pw: 2, xq, spw: 1 }));
     }
@@ -597,7 +598,8 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
         const qparams = own(uniformBuffer(device, new Uint32Array([grid[0] * grid[1], xBlocks, 4 * xBlocks, 0]), 'gemv-q8x-params'));
         extra.push([5, gxq], [6, gxb], [7, qparams]);
         if (!fused) {
-          const qp = await getPipeline(device, { label: 'gemv-q8x-quantize', code, entryPoint: 'quantize_x', constants });
+          // quantize_x reads only FORMAT (and uniforms): one pipeline per format, whatever the main kernel's configuration.
+          const qp = await getPipeline(device, { label: 'gemv-q8x-quantize', code, entryPoint: 'quantize_x', constants: { FORMAT: FORMAT_CODE[format] } });
           const groups = Math.ceil((s.b * xBlocks) / 64);
           if (groups > maxDim) throw new SkipCase(`gemv ${variant}: ${groups} quantization workgroups exceed this device's ${maxDim} per dimension`);
           quantize = { pipeline: qp, groups, bind: bindGroup(device, qp, 'gemv-q8x-quantize', [[2, xBuf], [4, params], [5, gxq], [6, gxb], [7, qparams]]) };
