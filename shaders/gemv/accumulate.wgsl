@@ -17,7 +17,7 @@ struct Params {
   splits: u32,    // split-K chunks per row (1 = no split)
   chunk: u32,     // units per chunk
   sets: u32,      // row sets: ceil(n / ROWS)
-  _pad: u32,
+  stride: u32,    // row-set kernels: workgroups in the grid, the stride of their loop over row sets
 }
 
 @group(0) @binding(0) var<storage, read> w: array<vec4<u32>>;

@@ -2,7 +2,7 @@
 // buildGemvWgsl: a workgroup owns a set of ROWS rows, its WG invocations stride over the row's pieces
 // (PW consecutive u32 words of a 16-byte unit, rowset.wgsl explains the trade), and the subgroups'
 // sums meet in workgroup memory. Each kernel defines add_piece(piece, pc, b0), the arithmetic on one
-// loaded piece; k_loop and reduce_rows are the same for both.
+// loaded piece; the K loop, the reduction and the loop over row sets are the same for both.
 override WG: u32 = 256u;
 override UNROLL: u32 = 1u;  // pieces per lane loaded together: 1, 2 or 4
 override PW: u32 = 4u;      // u32 words per piece for int8/int4: 1, 2 or 4 (f32 and f16 use 4)
@@ -77,12 +77,13 @@ fn load_piece(row0: u32, pc: u32) -> Piece {
 }
 
 /**
- * Adds every piece of rows row0..row0+ROWS-1 that invocation li owns, for batch columns from b0:
- * UNROLL pieces are loaded before any is used (then a remainder loop of single pieces).
+ * Adds the pieces start, start + WG, ... of rows row0..row0+ROWS-1 for batch columns from b0 (an
+ * invocation owns pieces li + i·WG): UNROLL pieces are loaded before any is used (then a remainder
+ * loop of single pieces).
  */
-fn k_loop(row0: u32, b0: u32, li: u32) {
+fn k_loop(row0: u32, b0: u32, start: u32) {
   let pieces = p.units * ppu();
-  var pc = li;
+  var pc = start;
   if (UNROLL == 4u) {
     for (; pc + 3u * WG < pieces; pc += 4u * WG) {
       let a = load_piece(row0, pc);
@@ -153,4 +154,48 @@ fn reduce_rows(row0: u32, b0: u32, li: u32, lane: u32, sg: u32) {
   }
   // The next batch tile overwrites `red`: every read of this one must be done first.
   workgroupBarrier();
+}
+
+/** Piece pc of rows row0.. when the row has it (rows shorter than WG pieces leave lanes idle). */
+fn prefetch(row0: u32, pc: u32) -> Piece {
+  if (pc < p.units * ppu()) {
+    return load_piece(row0, pc);
+  }
+  return Piece();
+}
+
+/**
+ * Row sets g, g + p.stride, ... for batch columns from b0, with pieces li and li + WG of set g already
+ * loaded (a, c; c only read when UNROLL > 1). Software-pipelined: the next set's first pieces are
+ * loaded before this set's reduction, so a workgroup that owns several sets keeps its loads in flight
+ * while it reduces (one workgroup per set would stop streaming at every reduction and launch).
+ */
+fn stream_sets(g: u32, b0: u32, li: u32, lane: u32, sg: u32, first_a: Piece, first_c: Piece) {
+  let pieces = p.units * ppu();
+  let pre = min(UNROLL, 2u);
+  var rs = g;
+  var a = first_a;
+  var c = first_c;
+  loop {
+    clear_acc();
+    if (li < pieces) {
+      add_piece(a, li, b0);
+    }
+    if (pre > 1u && li + WG < pieces) {
+      add_piece(c, li + WG, b0);
+    }
+    k_loop(rs * ROWS, b0, li + pre * WG);
+    let next = rs + p.stride;
+    if (next < p.sets) {
+      a = prefetch(next * ROWS, li);
+      if (pre > 1u) {
+        c = prefetch(next * ROWS, li + WG);
+      }
+    }
+    reduce_rows(rs * ROWS, b0, li, lane, sg);
+    rs = next;
+    if (rs >= p.sets) {
+      break;
+    }
+  }
 }

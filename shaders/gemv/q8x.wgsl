@@ -30,10 +30,8 @@ override QV: u32 = 1u;  // vec2<u32> of quantized X per row (4 per block) held i
 override QB: u32 = 1u;  // x blocks per row held in workgroup memory
 
 struct QParams {
-  grid: u32,  // workgroups of the main dispatch (stride of the row-set loop)
-  qb: u32,    // x blocks of 32 per row
-  qv: u32,    // vec2<u32> of quantized X per row (4 * qb)
-  _pad: u32,
+  qb: u32,  // x blocks of 32 per row
+  qv: u32,  // vec2<u32> of quantized X per row (4 * qb)
 }
 
 @group(0) @binding(5) var<storage, read_write> gxq: array<vec2<u32>>;
@@ -50,8 +48,8 @@ const NIB: u32 = 0x0F0F0F0Fu;
 const C127: f32 = bitcast<f32>(0x3C010204u);
 
 /**
- * 127 / amax rounded toward zero to f32, by restoring division of 127·2^41 by amax's 24-bit
- * significand: only integer operations, so the result is the same everywhere (0 for amax < 2^-119).
+ * 127 / amax rounded toward zero to f32, by long division of 127·2^41 by amax's 24-bit significand:
+ * only integer operations, so the result is the same everywhere (0 for amax < 2^-119).
  */
 fn inv_scale(amax: f32) -> f32 {
   let bits = bitcast<u32>(amax);
@@ -60,15 +58,16 @@ fn inv_scale(amax: f32) -> f32 {
     return 0.0;
   }
   let ma = (bits & 0x7FFFFFu) | 0x800000u;
-  // 127·2^17 < 2^24, so the remainder stays below 2^25 through the loop.
+  // Long division of 127·2^41 by ma in one step of 1 bit and three of 8 bits: the remainder stays
+  // below ma < 2^24, so shifted by 8 it fits a u32, and each digit is an exact u32 division.
   var r = 127u << 17u;
-  var q = select(0u, 1u, r >= ma);
-  r = select(r, r - ma, r >= ma);
-  for (var i = 0u; i < 24u; i++) {
-    r = r << 1u;
-    let ge = r >= ma;
-    r = select(r, r - ma, ge);
-    q = (q << 1u) | select(0u, 1u, ge);
+  var q = r / ma;
+  r -= q * ma;
+  for (var i = 0u; i < 3u; i++) {
+    r = r << 8u;
+    let d = r / ma;
+    r -= d * ma;
+    q = (q << 8u) | d;
   }
   // q = floor(127·2^41 / ma) in [2^23, 2^25); keep 24 bits (floor of floor = floor).
   var j = 41u;
@@ -236,7 +235,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (g >= p.sets) {
     return;
   }
+  // Row sets g, g + stride, ... (stream_sets in pieces.wgsl): fewer workgroups than sets spread the
+  // quantization (XQ = 1) over more rows. The first set's first pieces are loaded before X is
+  // quantized, so the weight stream starts while the workgroup quantizes.
   for (var b = 0u; b < p.batch; b++) {
+    let a = prefetch(g * ROWS, li);
+    var c = a;
+    if (UNROLL > 1u) {
+      c = prefetch(g * ROWS, li + WG);
+    }
     if (XQ == 1u) {
       for (var j = li; j < qp.qb; j += WG) {
         let qb = quant_block(b, j);
@@ -248,12 +255,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
       workgroupBarrier();
     }
-    // Row sets g, g + grid, ...: fewer workgroups than sets spreads the quantization over more rows.
-    // reduce_rows ends with a barrier, so every read of this column's X is done before the next.
-    for (var rs = g; rs < p.sets; rs += qp.grid) {
-      clear_acc();
-      k_loop(rs * ROWS, b, li);
-      reduce_rows(rs * ROWS, b, li, lane, sg);
-    }
+    // Ends with a barrier: every read of this column's X is done before the next column's.
+    stream_sets(g, b, li, lane, sg, a, c);
   }
 }

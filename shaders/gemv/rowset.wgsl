@@ -54,10 +54,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (rset >= p.sets) {
     return;
   }
-  let row0 = rset * ROWS;
+  // Row sets rset, rset + stride, ... (one unless the grid is smaller than the sets: stream_sets).
   for (var b0 = 0u; b0 < p.batch; b0 += BT) {
-    clear_acc();
-    k_loop(row0, b0, li);
-    reduce_rows(row0, b0, li, lane, sg);
+    let a = prefetch(rset * ROWS, li);
+    var c = a;
+    if (UNROLL > 1u) {
+      c = prefetch(rset * ROWS, li + WG);
+    }
+    stream_sets(rset, b0, li, lane, sg, a, c);
   }
 }

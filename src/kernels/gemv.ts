@@ -428,13 +428,17 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // loop never runs, or lanes idle). Rows too short for any (K below 512 weights for f32 and int8,
       // 1024 for f16 and int4; no model layer) get one configuration: workgroups of 64, 2 rows, the
       // smallest piece.
+      // f32 and f16 are also tried with 4 row sets per workgroup (spw): at 4096² their rows are only
+      // 4-8 pieces per lane, so one-set workgroups spend much of their life launching and reducing;
+      // the kernel loads a set's first pieces before the previous set's reduction (stream_sets).
       const int = format === 'int8' || format === 'int4';
       const shapes: (readonly [number, number, number])[] = int
         ? [[1, 2, 2], [1, 2, 4], [1, 4, 1], [1, 4, 2], [1, 4, 4], [2, 2, 2], [2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 4, 1], [4, 4, 2]]
         : [1, 2, 4].flatMap((rows) => [1, 2, 4].map((unroll) => [4, rows, unroll] as const));
-      const all = [128, 256].flatMap((wg) => shapes.map(([pw, rows, unroll]) => ({ wg, rows, bt, unroll, pw })));
+      const spws = int ? [1] : [1, 4];
+      const all = [128, 256].flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => spws.map((spw) => ({ wg, rows, bt, unroll, pw, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
-      return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4 }];
+      return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4, spw: 1 }];
     }
     case 'rowset-q8x': {
       // With DP4A an int4 word (8 weights) costs 2 integer ops and 2 dot products, so the per-lane
@@ -443,10 +447,12 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // Rows of fewer than 512 two-word pieces (int4 K < 8192, int8 K < 4096) also get workgroups of
       // 64: int4 K = 4096 is only 128 pieces of 4 words.
       // X quantized by every workgroup (xq = 1) repeats the quantization, and X's L2 reads, once per
-      // workgroup, so it is offered with 1, 4 or 16 row sets per workgroup; by a separate dispatch
-      // (xq = 0) with 1 or 4 (fewer, longer-lived workgroups are the other lever on the fixed cost).
+      // workgroup; a separate dispatch (xq = 0) costs a dependent dispatch instead. Both with 1, 4 or
+      // 16 row sets per workgroup: the kernel loads the next set's first pieces before reducing the
+      // current one, so fewer, longer-lived workgroups keep streaming (the lever on the fixed cost of
+      // small shapes) and spread the fused quantization over more rows.
       const shapes: (readonly [number, number, number])[] = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
-      const modes: (readonly [number, number])[] = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4]];
+      const modes: (readonly [number, number])[] = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4], [0, 16]];
       const wgs = rowsetPieces(format, units, 2) < 512 ? [64, 128, 256] : [128, 256];
       const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: 1, unroll, pw, xq, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
@@ -578,15 +584,15 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       let out = y;
       if (variant === 'naive') grid = dispatch2d(Math.ceil(s.n / cfg.wg), maxDim);
       else if (variant === 'row') grid = dispatch2d(s.n, maxDim);
-      else if (variant === 'rowset') grid = dispatch2d(sets, maxDim);
-      else if (q8x) grid = dispatch2d(Math.ceil(sets / (cfg.spw ?? 1)), maxDim);
+      else if (variant === 'rowset' || q8x) grid = dispatch2d(Math.ceil(sets / (cfg.spw ?? 1)), maxDim);
       else {
         if (variant === 'splitk') ({ splits, chunk } = splitCount(sets, l.units, sgHint));
         grid = dispatch2d(Math.ceil((sets * splits) / Math.max(1, Math.floor(cfg.wg / sgHint))), maxDim);
       }
       const reduceGrid = dispatch2d(Math.ceil((s.n * s.b) / cfg.wg), maxDim);
       const groupsX = variant === 'naive' || variant === 'row' || variant === 'rowset' || q8x ? grid[0] : reduceGrid[0];
-      const params = own(uniformBuffer(device, new Uint32Array([s.n, l.units, s.b, groupsX, splits, chunk, sets, 0]), `gemv-params`));
+      // The row-set kernels loop over sets with the grid's size as stride (p.stride).
+      const params = own(uniformBuffer(device, new Uint32Array([s.n, l.units, s.b, groupsX, splits, chunk, sets, grid[0] * grid[1]]), `gemv-params`));
       if (variant === 'splitk') {
         out = own(emptyBuffer(device, 4 * splits * s.b * s.n, 'gemv-partials'));
         const rp = await getPipeline(device, { label: `gemv-splitk-reduce`, code, entryPoint: 'reduce', constants });
@@ -595,7 +601,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
       let quantize: { pipeline: GPUComputePipeline; groups: number; bind: GPUBindGroup } | null = null;
       const extra: (readonly [number, GPUBuffer])[] = [];
       if (q8x && gxq && gxb) {
-        const qparams = own(uniformBuffer(device, new Uint32Array([grid[0] * grid[1], xBlocks, 4 * xBlocks, 0]), 'gemv-q8x-params'));
+        const qparams = own(uniformBuffer(device, new Uint32Array([xBlocks, 4 * xBlocks, 0, 0]), 'gemv-q8x-params'));
         extra.push([5, gxq], [6, gxb], [7, qparams]);
         if (!fused) {
           // quantize_x reads only FORMAT (and uniforms): one pipeline per format, whatever the main kernel's configuration.
@@ -623,7 +629,8 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
           workgroup: cfg.wg,
           ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
           ...(variant === 'rowset' || q8x ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll, piece_words: rowsetWords(format, cfg.pw) } : {}),
-          ...(q8x ? { x_quant: fused ? 'fused' : 'pass', sets_per_workgroup: cfg.spw ?? 1, workgroups: grid[0] * grid[1] } : {}),
+          ...(q8x ? { x_quant: fused ? 'fused' : 'pass' } : {}),
+          ...(variant === 'rowset' || q8x ? { sets_per_workgroup: cfg.spw ?? 1, workgroups: grid[0] * grid[1] } : {}),
           batch_tile: cfg.bt,
           ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
           weight_copies: copies,

@@ -77,29 +77,34 @@ describe('gemv on a real WebGPU implementation', () => {
     cases.push(makeCase(gemvSpec('rowset', 'int4', { pw: 1, rows: 2, unroll: 4, wg: 32 }), { n: 5, k: 1100, b: 3 }));
     cases.push(makeCase(gemvSpec('rowset', 'f16', { rows: 4, unroll: 4, wg: 32 }), { n: 5, k: 1100, b: 2 }));
     cases.push(makeCase(gemvSpec('rowset', 'f32', { rows: 2, unroll: 2, wg: 32 }), { n: 9, k: 301, b: 1 }));
+    // Several row sets per workgroup (stream_sets: the next set's pieces load before the reduction):
+    // 5 sets over 2 workgroups (3 and 2 each), and 4 sets in one workgroup with two batch tiles.
+    cases.push(makeCase(gemvSpec('rowset', 'f32', { rows: 2, unroll: 2, wg: 32, spw: 4 }), { n: 9, k: 301, b: 1 }));
+    cases.push(makeCase(gemvSpec('rowset', 'f16', { rows: 4, unroll: 4, wg: 32, spw: 4 }), { n: 13, k: 1100, b: 11 }));
     const doc = await runSuite(ctx, cases, { ...TEST_RUN, trials: 1, warmup: 0, maxBatch: 1 });
     for (const r of doc.results) {
       expect(r.status, `${r.id} ${JSON.stringify(r.config)}: ${r.reason ?? ''}`).toBe('ok');
       expect(r.verification?.checked).toBe(r.verification?.total);
     }
     const ran = doc.results.map((r) => `${r.config?.piece_words}/${r.config?.rows_per_workgroup}/${r.config?.unroll}`);
-    expect(ran).toEqual([...int4.map(([pw, rows, unroll]) => `${pw}/${rows}/${unroll}`), '2/4/2', '1/2/4', '1/2/4', '4/4/4', '4/2/2']);
+    expect(ran).toEqual([...int4.map(([pw, rows, unroll]) => `${pw}/${rows}/${unroll}`), '2/4/2', '1/2/4', '1/2/4', '4/4/4', '4/2/2', '4/2/2', '4/4/4']);
+    expect(doc.results.slice(-2).map((r) => r.config?.workgroups)).toEqual([2, 1]);
   });
 
   it('rowset-q8x is correct for every piece shape, X quantization (fused or a separate pass) and sets per workgroup, at odd N and K', async () => {
     const ctx = await testGpu();
     if (!ctx.features.has('subgroups')) return;
-    // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the four (xq, spw) pairs
-    // spread over them (int4 takes modes 0-3, int8 2-4 and 0). Workgroups of 16 and 32 are several SwiftShader subgroups of 4, and rows long
-    // enough that the UNROLL loops and the remainder loop both run. int4 K = 2300 pads to 72 blocks;
-    // int8 K = 1250 pads to 1264 (79 units), whose last X block ends past the row. N = 11 and 9: the
+    // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the six (xq, spw) pairs
+    // spread over them (int4 takes modes 0-3, int8 2-5). Workgroups of 16 and 32 are several
+    // SwiftShader subgroups of 4, and rows long enough that the UNROLL loops and the remainder loop
+    // both run. int4 K = 2300 pads to 72 blocks; int8 K = 1250 pads to 1264 (79 units), whose last X block ends past the row. N = 11 and 9: the
     // last row set is partial and, with 4 sets per workgroup, workgroups loop over unequal counts.
     // B = 3 loops over batch columns (the fused kernel re-quantizes X for each).
     const shapes = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]] as const;
-    const modes = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4]] as const;
+    const modes = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4], [0, 16]] as const;
     const cases = shapes.flatMap(([pw, rows, unroll], i) => {
-      const [xq4, spw4] = modes[i % 5] ?? [1, 1];
-      const [xq8, spw8] = modes[(i + 2) % 5] ?? [1, 1];
+      const [xq4, spw4] = modes[i % 6] ?? [1, 1];
+      const [xq8, spw8] = modes[(i + 2) % 6] ?? [1, 1];
       return [
         makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 16, pw, rows, unroll, xq: xq4, spw: spw4 }), { n: 11, k: 2300, b: i % 2 === 0 ? 1 : 3 }),
         makeCase(gemvSpec('rowset-q8x', 'int8', { wg: 32, pw, rows, unroll, xq: xq8, spw: spw8 }), { n: 9, k: 1250, b: i % 2 === 0 ? 3 : 1 }),
