@@ -97,9 +97,10 @@ describe('gemv on a real WebGPU implementation', () => {
     // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the six (xq, spw) pairs
     // spread over them (int4 takes modes 0-3, int8 2-5). Workgroups of 16 and 32 are several
     // SwiftShader subgroups of 4, and rows long enough that the UNROLL loops and the remainder loop
-    // both run. int4 K = 2300 pads to 72 blocks; int8 K = 1250 pads to 1264 (79 units), whose last X block ends past the row. N = 11 and 9: the
-    // last row set is partial and, with 4 sets per workgroup, workgroups loop over unequal counts.
-    // B = 3 loops over batch columns (the fused kernel re-quantizes X for each).
+    // both run. int4 K = 2300 pads to 72 blocks; int8 K = 1250 pads to 1264 (79 units), whose last
+    // X block ends past the row. N = 11 and 9: the last row set is partial and, with 4 or 16 sets per
+    // workgroup, workgroups loop over unequal counts (the next set's pieces prefetched). B = 3 loops
+    // over batch columns (the fused kernel re-quantizes X for each).
     const shapes = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]] as const;
     const modes = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4], [0, 16]] as const;
     const cases = shapes.flatMap(([pw, rows, unroll], i) => {
