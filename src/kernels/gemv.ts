@@ -428,17 +428,16 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // loop never runs, or lanes idle). Rows too short for any (K below 512 weights for f32 and int8,
       // 1024 for f16 and int4; no model layer) get one configuration: workgroups of 64, 2 rows, the
       // smallest piece.
-      // f32 and f16 are also tried with 4 row sets per workgroup (spw): at 4096² their rows are only
-      // 4-8 pieces per lane, so one-set workgroups spend much of their life launching and reducing;
-      // the kernel loads a set's first pieces before the previous set's reduction (stream_sets).
+      // One row set per workgroup: 4 sets per workgroup (the kernel supports any, loading a set's first
+      // pieces before the previous set's reduction) never beat it on the H100 outside the noise
+      // (bench/notes/gemv.md, 2nd q8x call), so it is not offered.
       const int = format === 'int8' || format === 'int4';
       const shapes: (readonly [number, number, number])[] = int
         ? [[1, 2, 2], [1, 2, 4], [1, 4, 1], [1, 4, 2], [1, 4, 4], [2, 2, 2], [2, 4, 1], [2, 4, 2], [4, 2, 1], [4, 4, 1], [4, 4, 2]]
         : [1, 2, 4].flatMap((rows) => [1, 2, 4].map((unroll) => [4, rows, unroll] as const));
-      const spws = int ? [1] : [1, 4];
-      const all = [128, 256].flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => spws.map((spw) => ({ wg, rows, bt, unroll, pw, spw }))));
+      const all = [128, 256].flatMap((wg) => shapes.map(([pw, rows, unroll]) => ({ wg, rows, bt, unroll, pw })));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
-      return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4, spw: 1 }];
+      return fitting.length > 0 ? fitting : [{ wg: 64, rows: 2, bt, unroll: 1, pw: int ? 1 : 4 }];
     }
     case 'rowset-q8x': {
       // With DP4A an int4 word (8 weights) costs 2 integer ops and 2 dot products, so the per-lane
@@ -447,12 +446,12 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // Rows of fewer than 512 two-word pieces (int4 K < 8192, int8 K < 4096) also get workgroups of
       // 64: int4 K = 4096 is only 128 pieces of 4 words.
       // X quantized by every workgroup (xq = 1) repeats the quantization, and X's L2 reads, once per
-      // workgroup; a separate dispatch (xq = 0) costs a dependent dispatch instead. Both with 1, 4 or
-      // 16 row sets per workgroup: the kernel loads the next set's first pieces before reducing the
-      // current one, so fewer, longer-lived workgroups keep streaming (the lever on the fixed cost of
-      // small shapes) and spread the fused quantization over more rows.
+      // workgroup; a separate dispatch (xq = 0) costs a dependent dispatch instead. Row sets per
+      // workgroup (the kernel loads the next set's first pieces before reducing the current one):
+      // 1, 4 or 16 with the separate pass; 4 when fused (the separate pass won 37 of 38 cases on the
+      // H100 and fused with 1 or 16 sets never won: bench/notes/gemv.md).
       const shapes: (readonly [number, number, number])[] = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
-      const modes: (readonly [number, number])[] = [[1, 1], [1, 4], [1, 16], [0, 1], [0, 4], [0, 16]];
+      const modes: (readonly [number, number])[] = [[1, 4], [0, 1], [0, 4], [0, 16]];
       const wgs = rowsetPieces(format, units, 2) < 512 ? [64, 128, 256] : [128, 256];
       const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: 1, unroll, pw, xq, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);

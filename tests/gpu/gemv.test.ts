@@ -94,8 +94,8 @@ describe('gemv on a real WebGPU implementation', () => {
   it('rowset-q8x is correct for every piece shape, X quantization (fused or a separate pass) and sets per workgroup, at odd N and K', async () => {
     const ctx = await testGpu();
     if (!ctx.features.has('subgroups')) return;
-    // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the six (xq, spw) pairs
-    // spread over them (int4 takes modes 0-3, int8 2-5). Workgroups of 16 and 32 are several
+    // Each (PW, ROWS, UNROLL) that gemvConfigs offers, in both formats, with the four (xq, spw) pairs
+    // it offers and fused with 1 and 16 sets spread over them (int4 takes modes 0-3, int8 2-5). Workgroups of 16 and 32 are several
     // SwiftShader subgroups of 4, and rows long enough that the UNROLL loops and the remainder loop
     // both run. int4 K = 2300 pads to 72 blocks; int8 K = 1250 pads to 1264 (79 units), whose last
     // X block ends past the row. N = 11 and 9: the last row set is partial and, with 4 or 16 sets per
