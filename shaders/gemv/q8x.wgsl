@@ -18,7 +18,9 @@
 // X comes either from workgroup memory, quantized by every workgroup at its start (XQ = 1, fused: no
 // second dispatch, K·1.25 B of workgroup memory, the work repeated per workgroup, which the grid-stride
 // loop over row sets amortizes), or from buffers written by the quantize_x entry point dispatched
-// before main in the same execution (XQ = 0). Lanes over pieces of PW words as in rowset.wgsl
+// before main in the same execution (XQ = 0); on the H100 the separate dispatch was the faster in 37
+// of 38 cases (bench/notes/gemv.md), fusing costs X's f32 reads and the quantization in every
+// workgroup. Lanes over pieces of PW words as in rowset.wgsl
 // (pieces.wgsl: K loop, reduction); one batch column per pass (BT = 1), B > 1 loops over columns.
 enable subgroups;
 // subgroupAdd is reached by every lane of the workgroup after the K loop (nothing returns early except
