@@ -18,6 +18,7 @@ import naiveSoftmaxWgsl from '../../shaders/attention/naive-softmax.wgsl?raw';
 import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
 import decodeSplitWgsl from '../../shaders/attention/decode-split.wgsl?raw';
 import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?raw';
+import decodeSplitFusedWgsl from '../../shaders/attention/decode-split-fused.wgsl?raw';
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
 import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
 import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
@@ -457,22 +458,48 @@ export const DEEP_CHUNKS = [64, 128, 256, 512] as const;
 /** Keys per lane in flight in the deep kernel's score phase (each q read serves them all). */
 export const SPLIT_KEYS_PER_LANE = [2, 4] as const;
 
+/** Chunk sizes of the fused kernel (each of its 32 key slots takes CHUNK / 32 keys). */
+export const FUSED_CHUNKS = [128, 256, 512] as const;
+
+/** Most query heads per workgroup of the fused kernel (its output quarters live in registers). */
+export const FUSED_MAX_HEADS = 4;
+
+/** Rescale threshold (log2 units) of the fused kernel's lazy maximum; 0 is the plain online softmax. */
+export const FUSED_TAU = 8;
+
 /** A split-K configuration: the kernel (`base`: decode-split.wgsl, 2 keys and 8 V rows per lane;
- * `deep`: decode-split-deep.wgsl), keys per workgroup, keys per lane in the score phase, V rows per
- * lane in flight. */
+ * `deep`: decode-split-deep.wgsl; `fused`: decode-split-fused.wgsl), keys per workgroup, keys per lane
+ * in the score phase (fused: keys per slot and step, K and V together), V rows per lane in flight
+ * (two-phase kernels; 0 for fused). Fused only: query heads per workgroup (`gh`, else the largest
+ * divisor of the GQA ratio up to 8) and the lazy-maximum threshold (`tau`, else FUSED_TAU). */
 export interface SplitConfig {
-  kernel: 'base' | 'deep';
+  kernel: 'base' | 'deep' | 'fused';
   chunk: number;
   ku: number;
   vu: number;
+  gh?: number;
+  tau?: number;
+}
+
+/** Query heads per workgroup of the fused kernel for a GQA ratio: its largest divisor up to FUSED_MAX_HEADS, and half of that when even. */
+export function fusedHeads(group: number): number[] {
+  const gh = headsPerWorkgroup(group, FUSED_MAX_HEADS);
+  return gh % 2 === 0 ? [gh, gh / 2] : [gh];
+}
+
+/** Workgroup memory of the fused kernel: q of its heads, the 32 slots' output quarters of one head, sums and maxima. */
+export function fusedSharedBytes(d: number, gh: number): number {
+  return (gh * d + 32 * d) * 4 + 32 * 4 + gh * 32 * 4;
 }
 
 /** Split-K candidates: the base kernel at the heuristic chunk first (software adapters take only
  * it), then the base kernel's other chunks, then the deep kernel at every (chunk, keys per lane)
  * pairing whose score step (32 keys per lane slot) fits the chunk, with 8 V rows in flight per lane,
- * and 16 with 4 keys per lane. On the H100 the base kernel won at short contexts and the deep one at
- * long ones with GQA (see bench/notes/attention.md). */
-export function splitCandidates(first: number, software: boolean): SplitConfig[] {
+ * and 16 with 4 keys per lane, then the fused kernel at each chunk, 1 or 2 keys per slot and step
+ * (1 for f32: its rows are twice the registers) and 2 head counts (`fusedHeads`) where its workgroup
+ * memory fits. On the H100 the base kernel won at short contexts and the deep one at long ones with
+ * GQA before the fused one existed (see bench/notes/attention.md). */
+export function splitCandidates(first: number, software: boolean, fused?: { group: number; dtype: AttnDtype; d: number; sharedLimit: number }): SplitConfig[] {
   const base: SplitConfig[] = [first, ...SPLIT_CHUNKS.filter((c) => c !== first)].map((chunk) => ({ kernel: 'base', chunk, ku: 2, vu: 8 }));
   if (software) return base.slice(0, 1);
   const deep = DEEP_CHUNKS.flatMap((chunk) =>
@@ -480,7 +507,11 @@ export function splitCandidates(first: number, software: boolean): SplitConfig[]
       ku === 4 ? [{ kernel: 'deep', chunk, ku, vu: 8 }, { kernel: 'deep', chunk, ku, vu: 16 }] : [{ kernel: 'deep', chunk, ku, vu: 8 }],
     ),
   );
-  return [...base, ...deep];
+  if (!fused) return [...base, ...deep];
+  const kus = fused.dtype === 'f16' ? [1, 2] : [1];
+  const heads = fusedHeads(fused.group).filter((gh) => fusedSharedBytes(fused.d, gh) <= fused.sharedLimit);
+  const fusedList = FUSED_CHUNKS.flatMap((chunk) => kus.flatMap((ku) => heads.map((gh): SplitConfig => ({ kernel: 'fused', chunk, ku, vu: 0, gh }))));
+  return [...base, ...deep, ...fusedList];
 }
 
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
@@ -508,7 +539,7 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
     description: split
       ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
       : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
-    wgsl: split ? [main, buildAttentionWgsl(decodeSplitDeepWgsl, dtype), reduce] : [main],
+    wgsl: split ? [main, buildAttentionWgsl(decodeSplitDeepWgsl, dtype), buildAttentionWgsl(decodeSplitFusedWgsl, dtype), reduce] : [main],
     // Split-K sums the 4 lanes of a key with subgroup shuffles.
     requires: split ? ['subgroups'] : [],
     check(ctx, s) {
@@ -537,7 +568,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
   const split = o.variant === 'split';
   const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
-  const deep = buildAttentionWgsl(decodeSplitDeepWgsl, dtype);
+  const forms = { base: main, deep: buildAttentionWgsl(decodeSplitDeepWgsl, dtype), fused: buildAttentionWgsl(decodeSplitFusedWgsl, dtype) };
   const { device } = ctx;
   const es = elementSize(dtype);
   const t = drawAttnTensors(dtype, rng);
@@ -580,11 +611,16 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
     const first = decodeChunk(s.l, rows);
     const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
     const tuned: Candidate<{ kernel: string; chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
-    for (const { kernel, chunk, ku, vu } of candidates ?? splitCandidates(first, ctx.info.software)) {
+    const sharedLimit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
+    for (const { kernel, chunk, ku, vu, gh: ghFused, tau } of candidates ?? splitCandidates(first, ctx.info.software, { group, dtype, d: s.d, sharedLimit })) {
       const splits = Math.ceil(s.l / chunk);
-      const code = kernel === 'deep' ? deep : main;
-      const constants = { HEAD_DIM: s.d, GH: gh, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : {}) };
-      const pSplit = await getPipeline(device, { label: `attn-decode-split-${kernel}-${dtype}`, code, entryPoint: 'main', constants });
+      const fused = kernel === 'fused';
+      // The fused kernel takes its head count from the configuration; its workgroups of one chunk are
+      // adjacent (x = split · parts + part, y = KV head).
+      const heads = fused ? (ghFused ?? headsPerWorkgroup(group, FUSED_MAX_HEADS)) : gh;
+      const parts = group / heads;
+      const constants = { HEAD_DIM: s.d, GH: heads, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : fused ? { KU: ku, TAU: tau ?? FUSED_TAU } : {}) };
+      const pSplit = await getPipeline(device, { label: `attn-decode-split-${kernel}-${dtype}`, code: forms[kernel], entryPoint: 'main', constants });
       const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
       const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
       const params = decodeParams(device, s, cache.page, splits);
@@ -592,12 +628,13 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       owned.push(oPart, mlPart, params, rParams);
       const bSplit = bindBuffers(device, pSplit, 'attn-decode-split', [q, cache.k, cache.v, cache.table, oPart, mlPart, params]);
       const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
+      const grid: [number, number] = fused ? [splits * parts, s.kv] : [splits, rows];
       tuned.push({
-        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: gh, workgroups: splits * rows },
+        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: heads, workgroups: grid[0] * grid[1] },
         encode(pass) {
           pass.setPipeline(pSplit);
           pass.setBindGroup(0, bSplit);
-          pass.dispatchWorkgroups(splits, rows);
+          pass.dispatchWorkgroups(grid[0], grid[1]);
           pass.setPipeline(pReduce);
           pass.setBindGroup(0, bReduce);
           pass.dispatchWorkgroups(s.h);
