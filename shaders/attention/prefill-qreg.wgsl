@@ -1,18 +1,27 @@
 // Causal grouped-query prefill attention, FlashAttention-2 style with Q in registers: one workgroup
-// owns BR query rows of one head; each row belongs to 4 adjacent invocations (a quad), each holding
-// a quarter of the row's q and O (vec4 columns x, x + 4, x + 8, ...) in registers. Workgroup memory
+// owns BR query rows of one head; each row belongs to TX = 4 or 8 adjacent invocations, each holding
+// 1/TX of the row's q and O (vec4 columns x, x + TX, x + 2 TX, ...) in registers. Workgroup memory
 // then holds only K and V blocks of BC = 32 keys (32 KB at d = 128, f32), so a 32-key block costs 2
 // barriers (the staged kernel, with its Q tile in workgroup memory, needs 8 stages and 16).
 //   Q, O: [N, heads, d]; K, V: [kv_heads, N, d] (as prefill-tiled.wgsl).
-// Scores: each invocation takes the partial dot product over its columns, the quad sums them with
-// two subgroup shuffles (every subgroup size WebGPU allows is a multiple of 4), so all 4 lanes hold
+// Scores: each invocation takes the partial dot product over its columns, the TX lanes sum them with
+// log2(TX) subgroup shuffles (every subgroup size WebGPU allows is a multiple of 4; TX = 8 needs
+// subgroups of 8 or more, chosen in TypeScript from the adapter's minimum), so all lanes of a row hold
 // the full score and run the same online softmax (in f32, base 2) on it without further exchange.
-// The softmax is updated every KB = 8 keys. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+// Each K or V vec4 read from workgroup memory feeds RPT rows: TX = 8 with 4 rows halves those reads
+// per FMA against TX = 4 with 2 rows, at the same registers (q and O: 2 RPT D4 / TX vec4).
+// The softmax is updated every KB = 8 keys, with a lazy maximum: a row rescales l and O only when a
+// score exceeds its running maximum by more than TAU (base 2; exact for any maximum, p <= 2^TAU).
+// Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 enable subgroups;
 override HEAD_DIM: u32 = 128u;
-// Rows per invocation (1 or 2) and invocations per workgroup (128 or 256): BR = WG / 4 * RPT rows.
+// Rows per invocation (1, 2 or 4), invocations per workgroup (128 or 256), lanes per row (4 or 8):
+// BR = WG / TX * RPT rows.
 override RPT: u32 = 2u;
 override WG: u32 = 128u;
+override TX: u32 = 4u;
+// Rescale threshold of the lazy maximum (log2 units); 0 is the plain online softmax.
+override TAU: f32 = 8.0;
 // Whether the next block's global loads are issued before the current block is computed (register
 // prefetch: 2 BC D4 / WG quads per invocation, 64 registers for f32 at WG = 128). Without it the
 // loads follow the first barrier of each block and other workgroups on the SM hide their latency.
@@ -20,9 +29,9 @@ override PREFETCH: bool = true;
 
 const BC: u32 = 32u;
 const KB: u32 = 8u;
-const TX: u32 = 4u;
-// Register arrays are sized for the largest specialization (RPT <= 2, HEAD_DIM <= 128).
-const MAXR: u32 = 2u;
+// Register arrays are sized for the largest specialization (RPT <= 4, HEAD_DIM <= 128; RPT * NC <= 16
+// in the configurations listed in TypeScript).
+const MAXR: u32 = 4u;
 const MAXNC: u32 = 8u;
 // Quads of the next block each invocation loads ahead (2 BC D4 / WG <= 16).
 const MAXLU: u32 = 16u;
@@ -154,8 +163,12 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
       for (var e = 0u; e < RPT * KB; e++) {
         s[e] += subgroupShuffleXor(s[e], 1u);
         s[e] += subgroupShuffleXor(s[e], 2u);
+        if (TX > 4u) {
+          s[e] += subgroupShuffleXor(s[e], 4u);
+        }
       }
-      // Online softmax: causal mask, new row maximum, rescale of l and O, probabilities into s.
+      // Online softmax: causal mask, lazy row maximum (l and O rescaled only when it moves by more
+      // than TAU; the lanes of a row hold bit-identical scores, so they branch alike), probabilities into s.
       for (var r = 0u; r < RPT; r++) {
         let i = q0 + ty + TY * r;
         var mx = m[r];
@@ -164,15 +177,18 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[r * KB + j] = select(NEG, s[r * KB + j], kj <= i && kj < n);
           mx = max(mx, s[r * KB + j]);
         }
-        let alpha = exp2(m[r] - mx);
-        m[r] = mx;
-        var ls = l[r] * alpha;
-        for (var c = 0u; c < NC; c++) {
-          acc[r * MAXNC + c] *= alpha;
+        if (mx > m[r] + TAU) {
+          let alpha = exp2(m[r] - mx);
+          m[r] = mx;
+          l[r] *= alpha;
+          for (var c = 0u; c < NC; c++) {
+            acc[r * MAXNC + c] *= alpha;
+          }
         }
+        var ls = l[r];
         for (var j = 0u; j < KB; j++) {
           let x2 = s[r * KB + j];
-          let p = select(0.0, exp2(x2 - mx), x2 > 0.5 * NEG);
+          let p = select(0.0, exp2(x2 - m[r]), x2 > 0.5 * NEG);
           s[r * KB + j] = p;
           ls += p;
         }

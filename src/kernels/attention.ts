@@ -209,7 +209,14 @@ export interface TiledConfig {
   rpt: number;
   /** qreg: the next K/V block is loaded into registers while the current one is computed. */
   prefetch?: boolean;
+  /** qreg: lanes per query row, 4 (default) or 8 (needs subgroups of at least 8). */
+  tx?: 4 | 8;
+  /** qreg: rescale threshold of the lazy row maximum (log2 units; default QREG_TAU, 0 = plain online softmax). */
+  tau?: number;
 }
+
+/** Rescale threshold of the qreg kernel's lazy row maximum. */
+export const QREG_TAU = 8;
 
 /** Tiled prefill configurations, best first by expectation: Q in registers leaves workgroup memory to
  * whole 32-key K/V blocks (2 barriers per block instead of 16); 2 rows per invocation halve the
@@ -219,6 +226,12 @@ export interface TiledConfig {
  * prefetch-free forms at 6.63 and 6.49 ms (bench/notes/attention.md), so both forms are timed. The
  * staged kernel: 64 rows per workgroup amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
+  // 8 lanes per row with 4 rows each: every K/V vec4 read from workgroup memory feeds 4 rows (16
+  // FMAs) instead of 2, at the same registers; subgroups of 8 or more only.
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false },
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, prefetch: true },
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, prefetch: false },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -230,9 +243,9 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   { kernel: 'staged', wg: 256, rpt: 1 },
 ];
 
-/** Query rows per workgroup of a tiled configuration (qreg: 4 invocations per row; staged: 8 column groups). */
+/** Query rows per workgroup of a tiled configuration (qreg: 4 or 8 invocations per row; staged: 8 column groups). */
 export function tiledRows(c: TiledConfig): number {
-  return (c.wg / (c.kernel === 'qreg' ? 4 : 8)) * c.rpt;
+  return (c.wg / (c.kernel === 'qreg' ? (c.tx ?? 4) : 8)) * c.rpt;
 }
 
 /** Workgroup memory of the qreg kernel: a 32-key K block and V block in f32 (prefill-qreg.wgsl). */
@@ -268,13 +281,16 @@ function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
 }
 
 /** The tiled configurations whose workgroup memory and size fit this device at head dimension d
- * (qreg ones only with `subgroups`: a row's 4 lanes sum their partial scores with shuffles). */
+ * (qreg ones only with `subgroups`: a row's lanes sum their partial scores with shuffles; 8 lanes per
+ * row only where the adapter's smallest subgroup has 8 or more, and d / 4 is a multiple of 8). */
 export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
   const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
   const invocations = ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256;
   const subgroups = ctx.device.features.has('subgroups');
+  const minSubgroup = ctx.info.subgroup_min_size ?? 0;
   return TILED_CONFIGS.filter((c) => {
     if (c.wg > invocations) return false;
+    if (c.kernel === 'qreg' && (c.tx ?? 4) > 4 && (minSubgroup < (c.tx ?? 4) || (d / 4) % (c.tx ?? 4) !== 0)) return false;
     if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d) <= limit;
     return tiledSharedBytes(d, tiledRows(c)) <= limit;
   });
@@ -287,16 +303,16 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
-      const constants = { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg, ...(c.kernel === 'qreg' ? { PREFETCH: c.prefetch === true ? 1 : 0 } : {}) };
+      const constants = { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg, ...(c.kernel === 'qreg' ? { PREFETCH: c.prefetch === true ? 1 : 0, TX: c.tx ?? 4, TAU: c.tau ?? QREG_TAU } : {}) };
       const pipeline = await getPipeline(device, { label: `attn-prefill-${c.kernel}-${dtype}`, code: code[c.kernel], entryPoint: 'main', constants });
       const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
       const tiles = Math.ceil(s.n / br);
       candidates.push({
-        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg, ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0 } : {}) },
+        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg, ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4 } : {}) },
         encode(pass) {
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bind);

@@ -174,7 +174,9 @@ describe('attention formulas', () => {
     expect(tiledSharedBytes(128, 32)).toBeLessThanOrEqual(32768);
     expect(tiledSharedBytes(64, 64)).toBeLessThanOrEqual(32768);
     for (const c of TILED_CONFIGS) {
-      expect(c.rpt).toBeLessThanOrEqual(c.kernel === 'qreg' ? 2 : 4);
+      // qreg register arrays: RPT <= 4 and RPT * (d/4) / TX <= 16 vec4 at d = 128.
+      expect(c.rpt).toBeLessThanOrEqual(4);
+      if (c.kernel === 'qreg') expect((c.rpt * 32) / (c.tx ?? 4)).toBeLessThanOrEqual(16);
       expect(256 % c.wg).toBe(0);
       expect(tiledRows(c)).toBeGreaterThanOrEqual(32);
     }
@@ -183,6 +185,7 @@ describe('attention formulas', () => {
     expect(qregSharedBytes(128)).toBe(32768);
     for (const c of TILED_CONFIGS.filter((x) => x.kernel === 'qreg')) expect((2 * 32 * 32) / c.wg).toBeLessThanOrEqual(16);
     expect(tiledRows({ kernel: 'qreg', wg: 128, rpt: 2 })).toBe(64);
+    expect(tiledRows({ kernel: 'qreg', wg: 256, rpt: 4, tx: 8 })).toBe(128);
     expect(tiledRows({ kernel: 'staged', wg: 256, rpt: 2 })).toBe(64);
   });
 
