@@ -88,6 +88,39 @@ fn col4(lane: u32, a: u32) -> u32 {
   return (lane + TG * (a / (WIDE / 4u))) * (WIDE / 4u) + a % (WIDE / 4u);
 }
 
+// Head g of the workgroup: every slot's sums rescaled to the workgroup maximum (from red_m), summed
+// per column over the slots, written as the chunk's partial. Barriers inside: call in uniform control flow.
+fn merge_head(g: u32, h0: u32, split: u32, t: u32, slot: u32, lane: u32, nsg: u32, m: f32, l: f32, part: array<vec4<f32>, MAXAW>) {
+  var mt = NEG;
+  for (var i = 0u; i < nsg; i++) {
+    mt = max(mt, red_m[g * MAXSG + i]);
+  }
+  let c = exp2(m - mt);
+  workgroupBarrier();
+  for (var a = 0u; a < AW; a++) {
+    red_o[slot * D4 + col4(lane, a)] = part[a] * c;
+  }
+  if (lane == 0u) {
+    red_l[slot] = l * c;
+  }
+  workgroupBarrier();
+  let h = h0 + g;
+  for (var col = t; col < D4; col += WG) {
+    var o = vec4<f32>(0.0);
+    for (var sl = 0u; sl < SLOTS; sl++) {
+      o += red_o[sl * D4 + col];
+    }
+    o_part[(split * params.heads + h) * D4 + col] = o;
+  }
+  if (t == WG - 1u) {
+    var lt = 0.0;
+    for (var sl = 0u; sl < SLOTS; sl++) {
+      lt += red_l[sl];
+    }
+    ml_part[split * params.heads + h] = vec2<f32>(mt, lt);
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(
   @builtin(local_invocation_index) t: u32,
@@ -193,8 +226,8 @@ fn main(
     }
   }
 
-  // Merge the slots: the workgroup maximum per head (subgroups, then across them), each slot's sums
-  // rescaled to it, then summed per column through workgroup memory, one head at a time.
+  // Merge the slots: the workgroup maximum per head (subgroups, then across them), then each head's
+  // slot sums rescaled to it and summed per column through workgroup memory.
   for (var g = 0u; g < GH; g++) {
     let mg = subgroupMax(m[g]);
     if (sg_lane == 0u) {
@@ -202,36 +235,29 @@ fn main(
     }
   }
   workgroupBarrier();
-  for (var g = 0u; g < GH; g++) {
-    var mt = NEG;
-    for (var i = 0u; i < WG / sg_size; i++) {
-      mt = max(mt, red_m[g * MAXSG + i]);
-    }
-    let c = exp2(m[g] - mt);
-    if (g > 0u) {
-      workgroupBarrier();
-    }
+  // One call per head with constant indices into the register arrays: a loop over heads around the
+  // barriers inside could stay rolled, and an array indexed by its counter would leave registers.
+  var part: array<vec4<f32>, MAXAW>;
+  for (var a = 0u; a < AW; a++) {
+    part[a] = acc[a];
+  }
+  merge_head(0u, h0, split, t, slot, lane, WG / sg_size, m[0], l[0], part);
+  if (GH > 1u) {
     for (var a = 0u; a < AW; a++) {
-      red_o[slot * D4 + col4(lane, a)] = acc[g * MAXAW + a] * c;
+      part[a] = acc[MAXAW + a];
     }
-    if (lane == 0u) {
-      red_l[slot] = l[g] * c;
+    merge_head(1u, h0, split, t, slot, lane, WG / sg_size, m[1], l[1], part);
+  }
+  if (GH > 2u) {
+    for (var a = 0u; a < AW; a++) {
+      part[a] = acc[2u * MAXAW + a];
     }
-    workgroupBarrier();
-    let h = h0 + g;
-    for (var col = t; col < D4; col += WG) {
-      var o = vec4<f32>(0.0);
-      for (var sl = 0u; sl < SLOTS; sl++) {
-        o += red_o[sl * D4 + col];
-      }
-      o_part[(split * params.heads + h) * D4 + col] = o;
+    merge_head(2u, h0, split, t, slot, lane, WG / sg_size, m[2], l[2], part);
+  }
+  if (GH > 3u) {
+    for (var a = 0u; a < AW; a++) {
+      part[a] = acc[3u * MAXAW + a];
     }
-    if (t == WG - 1u) {
-      var lt = 0.0;
-      for (var sl = 0u; sl < SLOTS; sl++) {
-        lt += red_l[sl];
-      }
-      ml_part[split * params.heads + h] = vec2<f32>(mt, lt);
-    }
+    merge_head(3u, h0, split, t, slot, lane, WG / sg_size, m[3], l[3], part);
   }
 }

@@ -9,6 +9,7 @@ import {
   prefillTiledF16Spec,
   prefillTiledF32Spec,
   splitCandidates,
+  TILED_CONFIGS,
   tiledConfigsFor,
   tiledInstance,
   tiledRows,
@@ -119,9 +120,11 @@ describe('attention on a real WebGPU implementation', () => {
     for (const spec of [prefillTiledF32Spec, prefillTiledF16Spec]) {
       const code = spec.wgsl[0] ?? '';
       expect(code).toMatch(/override TX: u32/);
-      for (const PREFETCH of [0, 1]) {
-        const p = await getPipeline(ctx.device, { label: 'qreg-tx8', code, entryPoint: 'main', constants: { HEAD_DIM: 128, RPT: 4, WG: 256, TX: 8, PREFETCH, TAU: 8 } });
-        expect(p).toBeDefined();
+      // Every 8-lane configuration in f32, the first in f16 (the dtype changes only the prelude).
+      const tx8 = TILED_CONFIGS.filter((x) => x.tx === 8);
+      for (const c of spec === prefillTiledF32Spec ? tx8 : tx8.slice(0, 1)) {
+        const constants = { HEAD_DIM: 128, RPT: c.rpt, WG: c.wg, TX: 8, PREFETCH: c.prefetch === true ? 1 : 0, TAU: 8 };
+        expect(await getPipeline(ctx.device, { label: 'qreg-tx8', code, entryPoint: 'main', constants })).toBeDefined();
       }
     }
   });
