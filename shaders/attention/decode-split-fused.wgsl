@@ -13,6 +13,7 @@
 // maximum by more than TAU (base 2), so after the first keys the rescale (a branch, 4·d/4 multiplies per
 // head) is skipped; probabilities are then at most 2^TAU, and the result is exact whatever maximum is
 // used (the partial's sum and output share it). TAU = 0 is the plain online softmax.
+// PREFETCH: the next step's rows are loaded before the current step is computed (twice the row registers).
 // Prepended by dtype-f32.wgsl or dtype-f16.wgsl. Needs `subgroups` (4 lanes of a key sum their partial
 // dot products with shuffles; every subgroup size WebGPU allows is a multiple of 4).
 enable subgroups;
@@ -24,6 +25,8 @@ override CHUNK: u32 = 256u;
 override KU: u32 = 1u;
 // Rescale threshold of the lazy maximum (log2 units).
 override TAU: f32 = 8.0;
+// Whether the next step's K and V loads are issued before this step is computed (two steps in flight).
+override PREFETCH: bool = false;
 
 const WG: u32 = 128u;
 const MAXG: u32 = 4u;
@@ -81,6 +84,32 @@ fn row_base(kvh: u32, j: u32) -> u32 {
   }
   let phys = table[j / params.page];
   return ((phys * params.kv_heads + kvh) * params.page + j % params.page) * DW;
+}
+
+// K and V Wides of one step for one lane: KU keys (k0 + u SLOTS + slot), KW Wides each (lane,
+// lane + TG, ...); keys at or past cnt load as zero.
+struct Rows {
+  k: array<Wide, MAXKU * MAXKW>,
+  v: array<Wide, MAXKU * MAXKW>,
+}
+
+fn load_rows(kvh: u32, start: u32, cnt: u32, k0: u32, slot: u32, lane: u32) -> Rows {
+  var r: Rows;
+  for (var u = 0u; u < KU; u++) {
+    let kk = k0 + u * SLOTS + slot;
+    for (var i = 0u; i < KW; i++) {
+      r.k[u * MAXKW + i] = Wide();
+      r.v[u * MAXKW + i] = Wide();
+    }
+    if (kk < cnt) {
+      let base = row_base(kvh, start + kk) + lane;
+      for (var i = 0u; i < KW; i++) {
+        r.k[u * MAXKW + i] = k[base + TG * i];
+        r.v[u * MAXKW + i] = v[base + TG * i];
+      }
+    }
+  }
+  return r;
 }
 
 // vec4 column (of D4) held by accumulator a of a lane: Wides lane, lane + TG, ... split in fours.
@@ -149,23 +178,11 @@ fn main(
     m[g] = NEG;
     l[g] = 0.0;
   }
+  var rows = load_rows(kvh, start, cnt, 0u, slot, lane);
   for (var k0 = 0u; k0 < cnt; k0 += KU * SLOTS) {
-    // K and V rows of this step's keys (k0 + u SLOTS + slot), KW Wides each; past cnt: zero.
-    var kr: array<Wide, MAXKU * MAXKW>;
-    var vr: array<Wide, MAXKU * MAXKW>;
-    for (var u = 0u; u < KU; u++) {
-      let kk = k0 + u * SLOTS + slot;
-      for (var i = 0u; i < KW; i++) {
-        kr[u * MAXKW + i] = Wide();
-        vr[u * MAXKW + i] = Wide();
-      }
-      if (kk < cnt) {
-        let base = row_base(kvh, start + kk) + lane;
-        for (var i = 0u; i < KW; i++) {
-          kr[u * MAXKW + i] = k[base + TG * i];
-          vr[u * MAXKW + i] = v[base + TG * i];
-        }
-      }
+    var next: Rows;
+    if (PREFETCH) {
+      next = load_rows(kvh, start, cnt, k0 + KU * SLOTS, slot, lane);
     }
     // Scores: this lane's quarter of each dot product (one q read serves KU keys), summed over the quad.
     var s: array<f32, MAXKU * MAXG>;
@@ -176,7 +193,7 @@ fn main(
       for (var sub = 0u; sub < WIDE / 4u; sub++) {
         var kv4: array<vec4<f32>, MAXKU>;
         for (var u = 0u; u < KU; u++) {
-          kv4[u] = unpack_wide(kr[u * MAXKW + i], sub);
+          kv4[u] = unpack_wide(rows.k[u * MAXKW + i], sub);
         }
         for (var g = 0u; g < GH; g++) {
           let qv = q_sh[g * D4 + (lane + TG * i) * (WIDE / 4u) + sub];
@@ -217,12 +234,17 @@ fn main(
       for (var sub = 0u; sub < WIDE / 4u; sub++) {
         let a = i * (WIDE / 4u) + sub;
         for (var u = 0u; u < KU; u++) {
-          let vv = unpack_wide(vr[u * MAXKW + i], sub);
+          let vv = unpack_wide(rows.v[u * MAXKW + i], sub);
           for (var g = 0u; g < GH; g++) {
             acc[g * MAXAW + a] = fma(vec4<f32>(p[u * MAXG + g]), vv, acc[g * MAXAW + a]);
           }
         }
       }
+    }
+    if (PREFETCH) {
+      rows = next;
+    } else if (k0 + KU * SLOTS < cnt) {
+      rows = load_rows(kvh, start, cnt, k0 + KU * SLOTS, slot, lane);
     }
   }
 

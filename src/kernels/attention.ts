@@ -499,7 +499,7 @@ export const DEEP_CHUNKS = [64, 128, 256, 512] as const;
 export const SPLIT_KEYS_PER_LANE = [2, 4] as const;
 
 /** Chunk sizes of the fused kernel (each of its 32 key slots takes CHUNK / 32 keys). */
-export const FUSED_CHUNKS = [128, 256, 512] as const;
+export const FUSED_CHUNKS = [256, 512] as const;
 
 /** Most query heads per workgroup of the fused kernel (its output quarters live in registers). */
 export const FUSED_MAX_HEADS = 4;
@@ -519,6 +519,8 @@ export interface SplitConfig {
   vu: number;
   gh?: number;
   tau?: number;
+  /** Fused only: the next step's K/V rows are loaded before the current step is computed. */
+  prefetch?: boolean;
 }
 
 /** Query heads per workgroup of the fused kernel for a GQA ratio: its largest divisor up to FUSED_MAX_HEADS, and half of that when even. */
@@ -536,7 +538,7 @@ export function fusedSharedBytes(d: number, gh: number): number {
  * it), then the base kernel's other chunks, then the deep kernel at every (chunk, keys per lane)
  * pairing whose score step (32 keys per lane slot) fits the chunk, with 8 V rows in flight per lane,
  * and 16 with 4 keys per lane, then the fused kernel at each chunk, 1 or 2 keys per slot and step
- * (1 for f32: its rows are twice the registers) and 2 head counts (`fusedHeads`) where its workgroup
+ * (1 for f32: its rows are twice the registers), 1 with the next step prefetched, and 2 head counts (`fusedHeads`) where its workgroup
  * memory fits. On the H100 the base kernel won at short contexts and the deep one at long ones with
  * GQA before the fused one existed (see bench/notes/attention.md). */
 export function splitCandidates(first: number, software: boolean, fused?: { group: number; dtype: AttnDtype; d: number; sharedLimit: number }): SplitConfig[] {
@@ -548,9 +550,9 @@ export function splitCandidates(first: number, software: boolean, fused?: { grou
     ),
   );
   if (!fused) return [...base, ...deep];
-  const kus = fused.dtype === 'f16' ? [1, 2] : [1];
+  const steps: { ku: number; prefetch: boolean }[] = fused.dtype === 'f16' ? [{ ku: 1, prefetch: false }, { ku: 2, prefetch: false }, { ku: 1, prefetch: true }] : [{ ku: 1, prefetch: false }, { ku: 1, prefetch: true }];
   const heads = fusedHeads(fused.group).filter((gh) => fusedSharedBytes(fused.d, gh) <= fused.sharedLimit);
-  const fusedList = FUSED_CHUNKS.flatMap((chunk) => kus.flatMap((ku) => heads.map((gh): SplitConfig => ({ kernel: 'fused', chunk, ku, vu: 0, gh }))));
+  const fusedList = FUSED_CHUNKS.flatMap((chunk) => steps.flatMap(({ ku, prefetch }) => heads.map((gh): SplitConfig => ({ kernel: 'fused', chunk, ku, vu: 0, gh, prefetch }))));
   return [...base, ...deep, ...fusedList];
 }
 
@@ -650,16 +652,16 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
     // The heuristic chunk first; on GPUs the other sizes are timed too and the fastest kept.
     const first = decodeChunk(s.l, rows);
     const pReduce = await getPipeline(device, { label: `attn-decode-reduce-${dtype}`, code: reduce, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
-    const tuned: Candidate<{ kernel: string; chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number }>[] = [];
+    const tuned: Candidate<{ kernel: string; chunk: number; splits: number; keys_per_lane: number; v_rows_per_lane: number; heads_per_workgroup: number; workgroups: number; prefetch?: number }>[] = [];
     const sharedLimit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
-    for (const { kernel, chunk, ku, vu, gh: ghFused, tau } of candidates ?? splitCandidates(first, ctx.info.software, { group, dtype, d: s.d, sharedLimit })) {
+    for (const { kernel, chunk, ku, vu, gh: ghFused, tau, prefetch } of candidates ?? splitCandidates(first, ctx.info.software, { group, dtype, d: s.d, sharedLimit })) {
       const splits = Math.ceil(s.l / chunk);
       const fused = kernel === 'fused';
       // The fused kernel takes its head count from the configuration; its workgroups of one chunk are
       // adjacent (x = split · parts + part, y = KV head).
       const heads = fused ? (ghFused ?? headsPerWorkgroup(group, FUSED_MAX_HEADS)) : gh;
       const parts = group / heads;
-      const constants = { HEAD_DIM: s.d, GH: heads, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : fused ? { KU: ku, TAU: tau ?? FUSED_TAU } : {}) };
+      const constants = { HEAD_DIM: s.d, GH: heads, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : fused ? { KU: ku, TAU: tau ?? FUSED_TAU, PREFETCH: prefetch === true ? 1 : 0 } : {}) };
       const pSplit = await getPipeline(device, { label: `attn-decode-split-${kernel}-${dtype}`, code: forms[kernel], entryPoint: 'main', constants });
       const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
       const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
@@ -670,7 +672,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
       const grid: [number, number] = fused ? [splits * parts, s.kv] : [splits, rows];
       tuned.push({
-        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: heads, workgroups: grid[0] * grid[1] },
+        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: heads, workgroups: grid[0] * grid[1], ...(fused ? { prefetch: prefetch === true ? 1 : 0 } : {}) },
         encode(pass) {
           pass.setPipeline(pSplit);
           pass.setBindGroup(0, bSplit);

@@ -178,24 +178,24 @@ describe('attention on a real WebGPU implementation', () => {
     for (const [dtype, shape] of cases) {
       const group = shape.h / shape.kv;
       const configs = splitCandidates(64, false, { group, dtype, d: shape.d, sharedLimit: limit }).filter((c) => c.kernel === 'fused');
-      expect(configs.length, `fused candidates at d=${shape.d} with ${limit} B of workgroup memory`).toBe(FUSED_CHUNKS.length * (dtype === 'f16' ? 2 : 1) * fusedHeads(group).length);
-      // Every (keys per slot, heads) pairing at chunk 128 (chunks differ only in a constant), the largest chunk once; TAU 0 at the first
+      expect(configs.length, `fused candidates at d=${shape.d} with ${limit} B of workgroup memory`).toBe(FUSED_CHUNKS.length * (dtype === 'f16' ? 3 : 2) * fusedHeads(group).length);
+      // Every (step form, heads) pairing at chunk 256 (chunks differ only in a constant), the largest chunk once; TAU 0 at the first
       // pairing: with the lazy maximum the random scores never move it by 8, so the plain online softmax exercises the rescale.
-      const picked = configs.filter((c) => c.chunk === 128 || c === configs[configs.length - 1]);
-      for (const c of [...picked, { ...(picked[0] ?? configs[0] ?? { kernel: 'fused', chunk: 128, ku: 1, vu: 0 }), tau: 0 }]) {
+      const picked = configs.filter((c) => c.chunk === 256 || c === configs[configs.length - 1]);
+      for (const c of [...picked, { ...(picked[0] ?? configs[0] ?? { kernel: 'fused', chunk: 256, ku: 1, vu: 0 }), tau: 0 }]) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
         const got = await run(inst);
         const all = got.map((_, i) => i);
         const v = compare(got, all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
-        const what = `${dtype} h=${shape.h} kv=${shape.kv} d=${shape.d} l=${shape.l} chunk=${c.chunk} ku=${c.ku} gh=${String(c.gh)} tau=${String(c.tau)}`;
+        const what = `${dtype} h=${shape.h} kv=${shape.kv} d=${shape.d} l=${shape.l} chunk=${c.chunk} ku=${c.ku} gh=${String(c.gh)} prefetch=${String(c.prefetch)} tau=${String(c.tau)}`;
         expect(v.passed, `${what}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config, what).toMatchObject({ kernel: 'fused', chunk: c.chunk, keys_per_lane: c.ku, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: c.gh });
+        expect(inst.config, what).toMatchObject({ kernel: 'fused', chunk: c.chunk, keys_per_lane: c.ku, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: c.gh, prefetch: c.prefetch === true ? 1 : 0 });
         inst.destroy();
       }
     }
     // Paged and contiguous give bit-identical outputs with the fused kernel (page 16 does not divide L).
     const shape: DecodeShape = { h: 8, kv: 2, d: 128, l: 201 };
-    const c: SplitConfig = { kernel: 'fused', chunk: 128, ku: 2, vu: 0, gh: 2 };
+    const c: SplitConfig = { kernel: 'fused', chunk: 256, ku: 1, vu: 0, gh: 2, prefetch: true };
     const a = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype: 'f16' }, new Rng(99), [c]);
     const b = await decodeInstance(ctx, { ...shape, page: 16 }, { variant: 'split', paged: true, dtype: 'f16' }, new Rng(99), [c]);
     expect(await run(b)).toEqual(await run(a));

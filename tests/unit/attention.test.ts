@@ -153,7 +153,7 @@ describe('attention formulas', () => {
     expect(deep.every((c) => c.ku * 32 <= c.chunk && (c.vu === 8 || c.ku === 4))).toBe(true);
     expect(deep).toHaveLength(10);
     expect(new Set(all.map((c) => JSON.stringify(c))).size).toBe(all.length);
-    // With the fused kernel: GQA 4 in f16 gets 3 chunks x 2 keys per slot x 2 head counts (4 and 2).
+    // With the fused kernel: GQA 4 in f16 gets 2 chunks x 3 step forms x 2 head counts (4 and 2).
     const withFused = splitCandidates(256, false, { group: 4, dtype: 'f16', d: 128, sharedLimit: 49152 });
     expect(withFused.slice(0, all.length)).toEqual(all);
     const fused = withFused.filter((c) => c.kernel === 'fused');
@@ -161,7 +161,7 @@ describe('attention formulas', () => {
     expect(new Set(fused.map((c) => c.gh))).toEqual(new Set([4, 2]));
     // f32 rows take twice the registers: 1 key per slot; MHA: 1 head; a 16 KB device fits none at d = 128.
     expect(splitCandidates(256, false, { group: 1, dtype: 'f32', d: 128, sharedLimit: 49152 }).filter((c) => c.kernel === 'fused')).toEqual(
-      FUSED_CHUNKS.map((chunk) => ({ kernel: 'fused', chunk, ku: 1, vu: 0, gh: 1 })),
+      FUSED_CHUNKS.flatMap((chunk) => [false, true].map((prefetch) => ({ kernel: 'fused', chunk, ku: 1, vu: 0, gh: 1, prefetch }))),
     );
     expect(splitCandidates(256, false, { group: 8, dtype: 'f16', d: 128, sharedLimit: 16384 }).some((c) => c.kernel === 'fused')).toBe(false);
     expect(fusedHeads(8)).toEqual([4, 2]);
