@@ -4,8 +4,6 @@
 // first V rows before the softmax reductions. On the H100 it is the faster form for long contexts
 // with GQA (64.9 vs 75.2 us at L = 32768, 4 heads per workgroup) and the slower one for short
 // contexts and few workgroups (60 vs 12.6 us at L = 512), so both are autotune candidates.
-// PREFETCH: the next step's K (score phase) and V (P.V phase) rows are loaded before the current step
-// is computed, so two steps per lane are in flight instead of one.
 // The context of L cached tokens is cut into chunks of CHUNK keys; one workgroup takes one chunk
 // of one KV head for the GH query heads that share it (K and V are read once per KV head), and
 // writes an unnormalized partial output with its chunk maximum and sum.
@@ -35,9 +33,6 @@ const MAXSG: u32 = WG / 4u;
 // V rows loaded ahead per invocation (at most MAXVU): 8 or 16, autotuned.
 override VU: u32 = 8u;
 const MAXVU: u32 = 16u;
-// Whether the next score step's K rows and the next P.V step's V rows are loaded before the current
-// step is computed (two steps in flight; twice the row registers, so with KU = 2 and VU = 8 only).
-override PREFETCH: bool = false;
 const NEG: f32 = -1e30;
 
 override D4: u32 = HEAD_DIM / 4u;
@@ -150,10 +145,6 @@ fn main(
     mloc[g] = NEG;
   }
   for (var k0 = 0u; k0 < CHUNK; k0 += KU * KPS) {
-    var kn: array<Wide, MAXKU * MAXKW>;
-    if (PREFETCH && k0 + KU * KPS < CHUNK) {
-      kn = load_k(kvh, start, cnt, k0 + KU * KPS, slot, lane);
-    }
     // s[u * MAXG + g]: score of key u for head g. One q read per (wide, half, head), used KU times.
     var s: array<f32, MAXKU * MAXG>;
     for (var e = 0u; e < KU * MAXG; e++) {
@@ -191,11 +182,7 @@ fn main(
       }
     }
     if (k0 + KU * KPS < CHUNK) {
-      if (PREFETCH) {
-        kr = kn;
-      } else {
-        kr = load_k(kvh, start, cnt, k0 + KU * KPS, slot, lane);
-      }
+      kr = load_k(kvh, start, cnt, k0 + KU * KPS, slot, lane);
     }
   }
 
@@ -234,11 +221,7 @@ fn main(
   var acc: array<vec4<f32>, 16>;
   var lsum: array<f32, MAXG>;
   for (var k0 = kl; k0 < cnt; k0 += VU * KL) {
-    var vn: array<Wide, MAXVU>;
-    if (PREFETCH && k0 + VU * KL < cnt) {
-      vn = load_v(kvh, start, cnt, k0 + VU * KL, cw);
-    }
-    if (!PREFETCH && k0 != kl) {
+    if (k0 != kl) {
       vr = load_v(kvh, start, cnt, k0, cw);
     }
     for (var u = 0u; u < VU; u++) {
@@ -252,9 +235,6 @@ fn main(
           acc[g * (WIDE / 4u) + sub] = fma(vec4<f32>(p), unpack_wide(vr[u], sub), acc[g * (WIDE / 4u) + sub]);
         }
       }
-    }
-    if (PREFETCH) {
-      vr = vn;
     }
   }
 

@@ -519,7 +519,7 @@ export interface SplitConfig {
   vu: number;
   gh?: number;
   tau?: number;
-  /** Deep and fused: the next step's K/V rows are loaded before the current step is computed. */
+  /** Fused only: the next step's K/V rows are loaded before the current step is computed. */
   prefetch?: boolean;
 }
 
@@ -537,8 +537,7 @@ export function fusedSharedBytes(d: number, gh: number): number {
 /** Split-K candidates: the base kernel at the heuristic chunk first (software adapters take only
  * it), then the base kernel's other chunks, then the deep kernel at every (chunk, keys per lane)
  * pairing whose score step (32 keys per lane slot) fits the chunk, with 8 V rows in flight per lane,
- * and 16 with 4 keys per lane, with GPU details also the deep kernel with prefetch (chunks 256 and
- * 512, 2 keys, 8 V rows), then the fused kernel at each chunk, 1 or 2 keys per slot and step
+ * and 16 with 4 keys per lane, then the fused kernel at each chunk, 1 or 2 keys per slot and step
  * (1 for f32: its rows are twice the registers), 1 with the next step prefetched, and 2 head counts (`fusedHeads`) where its workgroup
  * memory fits. On the H100 the base kernel won at short contexts and the deep one at long ones with
  * GQA before the fused one existed (see bench/notes/attention.md). */
@@ -551,12 +550,10 @@ export function splitCandidates(first: number, software: boolean, fused?: { grou
     ),
   );
   if (!fused) return [...base, ...deep];
-  // The deep kernel with its next K and V steps prefetched (twice the row registers: 2 keys, 8 V rows).
-  const deepPrefetch = [256, 512].map((chunk): SplitConfig => ({ kernel: 'deep', chunk, ku: 2, vu: 8, prefetch: true }));
   const steps: { ku: number; prefetch: boolean }[] = fused.dtype === 'f16' ? [{ ku: 1, prefetch: false }, { ku: 2, prefetch: false }, { ku: 1, prefetch: true }] : [{ ku: 1, prefetch: false }, { ku: 1, prefetch: true }];
   const heads = fusedHeads(fused.group).filter((gh) => fusedSharedBytes(fused.d, gh) <= fused.sharedLimit);
   const fusedList = FUSED_CHUNKS.flatMap((chunk) => steps.flatMap(({ ku, prefetch }) => heads.map((gh): SplitConfig => ({ kernel: 'fused', chunk, ku, vu: 0, gh, prefetch }))));
-  return [...base, ...deep, ...deepPrefetch, ...fusedList];
+  return [...base, ...deep, ...fusedList];
 }
 
 function decodeParams(device: GPUDevice, s: DecodeShape, page: number, splits: number): GPUBuffer {
@@ -664,7 +661,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       // adjacent (x = split · parts + part, y = KV head).
       const heads = fused ? (ghFused ?? headsPerWorkgroup(group, FUSED_MAX_HEADS)) : gh;
       const parts = group / heads;
-      const constants = { HEAD_DIM: s.d, GH: heads, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu, PREFETCH: prefetch === true ? 1 : 0 } : fused ? { KU: ku, TAU: tau ?? FUSED_TAU, PREFETCH: prefetch === true ? 1 : 0 } : {}) };
+      const constants = { HEAD_DIM: s.d, GH: heads, CHUNK: chunk, ...(kernel === 'deep' ? { KU: ku, VU: vu } : fused ? { KU: ku, TAU: tau ?? FUSED_TAU, PREFETCH: prefetch === true ? 1 : 0 } : {}) };
       const pSplit = await getPipeline(device, { label: `attn-decode-split-${kernel}-${dtype}`, code: forms[kernel], entryPoint: 'main', constants });
       const oPart = emptyBuffer(device, splits * s.h * s.d * 4, 'attn-dec-opart');
       const mlPart = emptyBuffer(device, splits * s.h * 8, 'attn-dec-ml');
@@ -675,7 +672,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       const bReduce = bindBuffers(device, pReduce, 'attn-decode-reduce', [oPart, mlPart, out, rParams]);
       const grid: [number, number] = fused ? [splits * parts, s.kv] : [splits, rows];
       tuned.push({
-        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: heads, workgroups: grid[0] * grid[1], ...(kernel !== 'base' ? { prefetch: prefetch === true ? 1 : 0 } : {}) },
+        config: { kernel, chunk, splits, keys_per_lane: ku, v_rows_per_lane: vu, heads_per_workgroup: heads, workgroups: grid[0] * grid[1], ...(fused ? { prefetch: prefetch === true ? 1 : 0 } : {}) },
         encode(pass) {
           pass.setPipeline(pSplit);
           pass.setBindGroup(0, bSplit);

@@ -133,24 +133,14 @@ describe('attention on a real WebGPU implementation', () => {
     const ctx = await testGpu();
     // GQA 4 (4 heads per workgroup), L not a multiple of any chunk; f16 and f32 (different Wide widths).
     const shape: DecodeShape = { h: 8, kv: 2, d: 128, l: 1100 };
-    const configs = splitCandidates(64, false, { group: 4, dtype: 'f16', d: 128, sharedLimit: 0 });
+    const configs = splitCandidates(64, false);
     expect(configs[0]).toEqual({ kernel: 'base', chunk: 64, ku: 2, vu: 8 });
     expect(configs).toContainEqual({ kernel: 'deep', chunk: 512, ku: 4, vu: 16 });
-    expect(configs).toContainEqual({ kernel: 'deep', chunk: 256, ku: 2, vu: 8, prefetch: true });
     for (const dtype of ['f16', 'f32'] as const) {
       // The base kernel at chunk 256 (chunk 64 runs in the test preset); the deep one at chunks 64 and
       // 512 with 2 and 4 keys per lane, 8 and 16 V rows (the other chunks differ only in the CHUNK
       // constant); f32 at the deepest configuration.
-      // The deep kernel with prefetch at both its chunks in f16, at 256 in f32 (the fused candidates are
-      // filtered out by the shared limit of 0 here; they have their own test).
-      const picked = (x: SplitConfig): boolean =>
-        x.kernel === 'base'
-          ? x.chunk === 256 && dtype === 'f16'
-          : x.prefetch === true
-            ? dtype === 'f16' || x.chunk === 256
-            : dtype === 'f16'
-              ? x.chunk === 64 || x.chunk === 512
-              : x.chunk === 512 && x.vu === 16;
+      const picked = (x: SplitConfig): boolean => (x.kernel === 'base' ? x.chunk === 256 && dtype === 'f16' : dtype === 'f16' ? x.chunk === 64 || x.chunk === 512 : x.chunk === 512 && x.vu === 16);
       for (const c of configs.filter(picked)) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
         const enc = ctx.device.createCommandEncoder();
@@ -162,7 +152,6 @@ describe('attention on a real WebGPU implementation', () => {
         const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
         expect(v.passed, `${dtype} ${c.kernel} chunk=${c.chunk} ku=${c.ku} vu=${c.vu}: max abs ${v.max_abs_err}`).toBe(true);
         expect(inst.config).toMatchObject({ kernel: c.kernel, chunk: c.chunk, keys_per_lane: c.ku, v_rows_per_lane: c.vu, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: 4 });
-        if (c.kernel === 'deep') expect(inst.config).toMatchObject({ prefetch: c.prefetch === true ? 1 : 0 });
         inst.destroy();
       }
     }
