@@ -26,7 +26,6 @@ import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/de
 import { SkipCase } from '../gpu/errors';
 import { bindBuffers, getPipeline } from '../gpu/pipeline';
 import { autotune, type Candidate } from '../suite/autotune';
-import { createTimer, type Encode } from '../gpu/timer';
 import type { Rng } from '../util/rng';
 import { CONTEXT_LENGTHS, LLAMA3_8B, PROMPT_LENGTHS } from '../suite/shapes';
 import { attendGroup, causalEntries, decodeChunk, decodeFlops, headsPerWorkgroup, naiveHeadGroups, prefillFlops } from './attention-reference';
@@ -45,26 +44,6 @@ export function buildAttentionWgsl(body: string, dtype: AttnDtype): string {
   const enables = lines.filter((l) => /^enable\s/.test(l));
   const rest = lines.filter((l) => !/^enable\s/.test(l));
   return [...enables, PRELUDE[dtype], ...rest].join('\n');
-}
-
-/** Sustained GPU work before an autotune, ms. */
-export const WARM_MS = 500;
-
-/**
- * Runs `encode` back to back for `ms` before an autotune on hardware adapters. After ~2–3 s of GPU idle
- * (a previous case's CPU reference) the H100 ran memory-bound work at ~55% until ~0.3–0.5 s of
- * sustained load (bench/notes/attention.md, call 5 trace): candidates timed across that ramp were
- * compared unfairly (one autotune picked a kernel 2.7× slower than the usual winner).
- */
-export async function warmGpu(ctx: GpuContext, encode: Encode, ms = WARM_MS): Promise<void> {
-  if (ctx.info.software) return;
-  const timer = createTimer(ctx.device);
-  try {
-    const end = performance.now() + ms;
-    while (performance.now() < end) await timer.measure(encode, 2, 2);
-  } finally {
-    timer.destroy();
-  }
 }
 
 /** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
@@ -248,13 +227,10 @@ export const QREG_TAU = 8;
  * staged kernel: 64 rows per workgroup amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
   // 8 lanes per row with 4 rows each: every K/V vec4 read from workgroup memory feeds 4 rows (16
-  // FMAs) instead of 2, at the same registers; subgroups of 8 or more only. Without prefetch: on the
-  // H100 (N = 4096, f32) the prefetch forms took 34.2 ms (256) and 11.8 ms (128) against 6.24 and 7.50.
+  // FMAs) instead of 2, at the same registers; subgroups of 8 or more only. The fastest on the H100 at
+  // N = 4096 (6.23 ms f32, 6.16 f16); dropped after measurement: its prefetch forms (34.2 ms at 256
+  // invocations, 11.8 at 128), 128 invocations (7.50, 7.52) and 8 lanes x 2 rows (6.83, 7.19 with prefetch).
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false },
-  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, prefetch: false },
-  // 8 lanes per row with 2 rows: half the registers of q and O, for 2 workgroups per SM.
-  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, prefetch: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, prefetch: false },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -343,7 +319,6 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
         },
       });
     }
-    if (candidates.length > 1 && candidates[0]) await warmGpu(ctx, candidates[0].encode);
     return autotune(ctx, candidates, 2, 3);
   });
   const reference = prefillReference(s, b.t);
@@ -683,7 +658,6 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
         },
       });
     }
-    if (tuned.length > 1 && tuned[0]) await warmGpu(ctx, tuned[0].encode);
     const { best, timings } = await autotune(ctx, tuned, 8, 5);
     return {
       ...base,
