@@ -12,36 +12,13 @@ override D4: u32 = HEAD_DIM / 4u;
 override DW: u32 = HEAD_DIM / WIDE;
 override KL: u32 = WG / DW;
 
-struct Params {
-  l: u32,
-  cap: u32,
-  heads: u32,
-  group: u32,
-  page: u32,
-  kv_heads: u32,
-  splits: u32,
-  scale: f32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<Quad>;
-@group(0) @binding(1) var<storage, read> k: array<Wide>;
-@group(0) @binding(2) var<storage, read> v: array<Wide>;
-@group(0) @binding(3) var<storage, read> table: array<u32>;
+// Params, the input bindings and row_base: decode-io.wgsl, prepended by buildDecodeWgsl.
 @group(0) @binding(4) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(5) var<storage, read_write> o: array<Quad>;
-@group(0) @binding(6) var<uniform> params: Params;
 
 var<workgroup> q_sh: array<vec4<f32>, D4>;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> red_o: array<vec4<f32>, D4>;
-
-fn row_base(kvh: u32, j: u32) -> u32 {
-  if (params.page == 0u) {
-    return (kvh * params.cap + j) * DW;
-  }
-  let phys = table[j / params.page];
-  return ((phys * params.kv_heads + kvh) * params.page + j % params.page) * DW;
-}
 
 fn reduce(t: u32, x: f32, is_max: bool) -> f32 {
   red[t] = x;

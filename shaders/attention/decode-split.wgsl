@@ -34,42 +34,15 @@ override Q_LEN: u32 = GH * D4;
 override P_LEN: u32 = GH * CHUNK;
 override M_LEN: u32 = GH * MAXSG;
 
-struct Params {
-  l: u32,
-  // row capacity of the contiguous cache
-  cap: u32,
-  heads: u32,
-  group: u32,
-  // tokens per page; 0 = contiguous layout
-  page: u32,
-  kv_heads: u32,
-  splits: u32,
-  // log2(e) / sqrt(d)
-  scale: f32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<Quad>;
-@group(0) @binding(1) var<storage, read> k: array<Wide>;
-@group(0) @binding(2) var<storage, read> v: array<Wide>;
-@group(0) @binding(3) var<storage, read> table: array<u32>;
+// Params, the input bindings and row_base: decode-io.wgsl, prepended by buildDecodeWgsl.
 @group(0) @binding(4) var<storage, read_write> o_part: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> ml_part: array<vec2<f32>>;
-@group(0) @binding(6) var<uniform> params: Params;
 
 var<workgroup> q_sh: array<vec4<f32>, Q_LEN>;
 var<workgroup> p_sh: array<f32, P_LEN>;
 var<workgroup> red_m: array<f32, M_LEN>;
 var<workgroup> red_o: array<vec4<f32>, Q_LEN>;
 var<workgroup> red_l: array<f32, MAXG>;
-
-// First Wide vector of the row of token j of KV head kvh.
-fn row_base(kvh: u32, j: u32) -> u32 {
-  if (params.page == 0u) {
-    return (kvh * params.cap + j) * DW;
-  }
-  let phys = table[j / params.page];
-  return ((phys * params.kv_heads + kvh) * params.page + j % params.page) * DW;
-}
 
 @compute @workgroup_size(WG)
 fn main(

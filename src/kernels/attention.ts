@@ -19,6 +19,7 @@ import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
 import decodeSplitWgsl from '../../shaders/attention/decode-split.wgsl?raw';
 import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?raw';
 import decodeSplitFusedWgsl from '../../shaders/attention/decode-split-fused.wgsl?raw';
+import decodeIoWgsl from '../../shaders/attention/decode-io.wgsl?raw';
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
 import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
 import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
@@ -37,13 +38,19 @@ import type { Preset } from '../suite/presets';
 const PRELUDE: Record<AttnDtype, string> = { f32: dtypeF32Wgsl, f16: dtypeF16Wgsl };
 
 /** WGSL of an attention kernel for a storage dtype: the dtype prelude (element types of the bindings
- * and their unpack/pack functions, which no WGSL override can choose) followed by the kernel body;
- * the body's `enable` directives move to the top, where WGSL requires them. */
-export function buildAttentionWgsl(body: string, dtype: AttnDtype): string {
+ * and their unpack/pack functions, which no WGSL override can choose), then shared pieces (`pieces`),
+ * then the kernel body; the body's `enable` directives move to the top, where WGSL requires them. */
+export function buildAttentionWgsl(body: string, dtype: AttnDtype, pieces: readonly string[] = []): string {
   const lines = body.split('\n');
   const enables = lines.filter((l) => /^enable\s/.test(l));
   const rest = lines.filter((l) => !/^enable\s/.test(l));
-  return [...enables, PRELUDE[dtype], ...rest].join('\n');
+  return [...enables, PRELUDE[dtype], ...pieces, ...rest].join('\n');
+}
+
+/** WGSL of a decode kernel (naive, or a split-K body: base, deep, fused): the dtype prelude, then
+ * the parameters, input bindings and row addressing they share (decode-io.wgsl), then the body. */
+export function buildDecodeWgsl(body: string, dtype: AttnDtype): string {
+  return buildAttentionWgsl(body, dtype, [decodeIoWgsl]);
 }
 
 /** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
@@ -545,7 +552,7 @@ export interface DecodeSpecOptions {
 function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> {
   const { dtype, paged } = o;
   const split = o.variant === 'split';
-  const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
+  const main = buildDecodeWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
   const layout = paged ? 'a paged cache (page table)' : 'a contiguous cache';
   return {
@@ -556,7 +563,7 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
     description: split
       ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
       : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
-    wgsl: split ? [main, buildAttentionWgsl(decodeSplitDeepWgsl, dtype), buildAttentionWgsl(decodeSplitFusedWgsl, dtype), reduce] : [main],
+    wgsl: split ? [main, buildDecodeWgsl(decodeSplitDeepWgsl, dtype), buildDecodeWgsl(decodeSplitFusedWgsl, dtype), reduce] : [main],
     // Split-K sums the 4 lanes of a key with subgroup shuffles.
     requires: split ? ['subgroups'] : [],
     check(ctx, s) {
@@ -583,9 +590,9 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
 export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: S, o: DecodeSpecOptions, rng: Rng, candidates?: readonly SplitConfig[]): Promise<KernelInstance> {
   const { dtype, paged } = o;
   const split = o.variant === 'split';
-  const main = buildAttentionWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
+  const main = buildDecodeWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
-  const forms = { base: main, deep: buildAttentionWgsl(decodeSplitDeepWgsl, dtype), fused: buildAttentionWgsl(decodeSplitFusedWgsl, dtype) };
+  const forms = { base: main, deep: buildDecodeWgsl(decodeSplitDeepWgsl, dtype), fused: buildDecodeWgsl(decodeSplitFusedWgsl, dtype) };
   const { device } = ctx;
   const es = elementSize(dtype);
   const t = drawAttnTensors(dtype, rng);

@@ -31,16 +31,28 @@ import type { GpuContext } from '../../src/gpu/device';
 import { Rng } from '../../src/util/rng';
 import { TEST_RUN, testGpu } from './gpu';
 
-/** Builds a spec at a shape from a fixed seed, runs it once and reads every output. */
-async function outputsOf<S extends Shape>(ctx: GpuContext, spec: KernelSpec<S>, shape: S, seed: number): Promise<{ got: number[]; inst: KernelInstance }> {
-  const inst = await spec.build(ctx, shape, new Rng(seed));
+/** Runs an instance once and reads every output. */
+async function runAndRead(ctx: GpuContext, inst: KernelInstance): Promise<number[]> {
   const enc = ctx.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   inst.encode(pass);
   pass.end();
   ctx.device.queue.submit([enc.finish()]);
   const all = Array.from({ length: inst.outputCount }, (_, i) => i);
-  return { got: Array.from(await inst.readOutputs(all)), inst };
+  return Array.from(await inst.readOutputs(all));
+}
+
+/** Runs an instance once and checks every output against its float64 reference. */
+async function verifyAll(ctx: GpuContext, inst: KernelInstance, dtype: AttnDtype): Promise<ReturnType<typeof compare>> {
+  const got = await runAndRead(ctx, inst);
+  const all = got.map((_, i) => i);
+  return compare(got, all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
+}
+
+/** Builds a spec at a shape from a fixed seed, runs it once and reads every output. */
+async function outputsOf<S extends Shape>(ctx: GpuContext, spec: KernelSpec<S>, shape: S, seed: number): Promise<{ got: number[]; inst: KernelInstance }> {
+  const inst = await spec.build(ctx, shape, new Rng(seed));
+  return { got: await runAndRead(ctx, inst), inst };
 }
 
 describe('attention on a real WebGPU implementation', () => {
@@ -101,13 +113,7 @@ describe('attention on a real WebGPU implementation', () => {
       const plain: TiledConfig[] = dtype === 'f32' ? [{ ...(configs[0] ?? { kernel: 'qreg', wg: 128, rpt: 2 }), tau: 0 }] : [];
       for (const c of [...(dtype === 'f32' ? configs : configs.filter(d128)), ...plain]) {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(8), [c]);
-        const enc = ctx.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        inst.encode(pass);
-        pass.end();
-        ctx.device.queue.submit([enc.finish()]);
-        const all = Array.from({ length: inst.outputCount }, (_, i) => i);
-        const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
+        const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} d=${shape.d} ${c.kernel} wg=${c.wg} rpt=${c.rpt} prefetch=${String(c.prefetch)}: max abs ${v.max_abs_err}`).toBe(true);
         expect(inst.config).toMatchObject({ kernel: c.kernel, workgroup: c.wg, rows_per_workgroup: tiledRows(c) });
         inst.destroy();
@@ -143,13 +149,7 @@ describe('attention on a real WebGPU implementation', () => {
       const picked = (x: SplitConfig): boolean => (x.kernel === 'base' ? x.chunk === 256 && dtype === 'f16' : dtype === 'f16' ? x.chunk === 64 || x.chunk === 512 : x.chunk === 512 && x.vu === 16);
       for (const c of configs.filter(picked)) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
-        const enc = ctx.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        inst.encode(pass);
-        pass.end();
-        ctx.device.queue.submit([enc.finish()]);
-        const all = Array.from({ length: inst.outputCount }, (_, i) => i);
-        const v = compare(await inst.readOutputs(all), all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
+        const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} ${c.kernel} chunk=${c.chunk} ku=${c.ku} vu=${c.vu}: max abs ${v.max_abs_err}`).toBe(true);
         expect(inst.config).toMatchObject({ kernel: c.kernel, chunk: c.chunk, keys_per_lane: c.ku, v_rows_per_lane: c.vu, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: 4 });
         inst.destroy();
@@ -159,15 +159,6 @@ describe('attention on a real WebGPU implementation', () => {
 
   it('fused split-K verifies in every configuration the GPU autotune may pick (GQA 1/4/8, odd L, paged = contiguous, lazy and plain maximum)', async () => {
     const ctx = await testGpu();
-    const run = async (inst: KernelInstance): Promise<number[]> => {
-      const enc = ctx.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      inst.encode(pass);
-      pass.end();
-      ctx.device.queue.submit([enc.finish()]);
-      const all = Array.from({ length: inst.outputCount }, (_, i) => i);
-      return Array.from(await inst.readOutputs(all));
-    };
     const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
     const cases: [AttnDtype, DecodeShape][] = [
       ['f16', { h: 8, kv: 2, d: 128, l: 1100 }],
@@ -184,9 +175,7 @@ describe('attention on a real WebGPU implementation', () => {
       const picked = configs.filter((c) => c.chunk === 256 || c === configs[configs.length - 1]);
       for (const c of [...picked, { ...(picked[0] ?? configs[0] ?? { kernel: 'fused', chunk: 256, ku: 1, vu: 0 }), tau: 0 }]) {
         const inst = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype }, new Rng(3), [c]);
-        const got = await run(inst);
-        const all = got.map((_, i) => i);
-        const v = compare(got, all, (i) => inst.reference(i), attentionTolerance(dtype), all.length);
+        const v = await verifyAll(ctx, inst, dtype);
         const what = `${dtype} h=${shape.h} kv=${shape.kv} d=${shape.d} l=${shape.l} chunk=${c.chunk} ku=${c.ku} gh=${String(c.gh)} prefetch=${String(c.prefetch)} tau=${String(c.tau)}`;
         expect(v.passed, `${what}: max abs ${v.max_abs_err}`).toBe(true);
         expect(inst.config, what).toMatchObject({ kernel: 'fused', chunk: c.chunk, keys_per_lane: c.ku, splits: Math.ceil(shape.l / c.chunk), heads_per_workgroup: c.gh, prefetch: c.prefetch === true ? 1 : 0 });
@@ -198,7 +187,7 @@ describe('attention on a real WebGPU implementation', () => {
     const c: SplitConfig = { kernel: 'fused', chunk: 256, ku: 1, vu: 0, gh: 2, prefetch: true };
     const a = await decodeInstance(ctx, shape, { variant: 'split', paged: false, dtype: 'f16' }, new Rng(99), [c]);
     const b = await decodeInstance(ctx, { ...shape, page: 16 }, { variant: 'split', paged: true, dtype: 'f16' }, new Rng(99), [c]);
-    expect(await run(b)).toEqual(await run(a));
+    expect(await runAndRead(ctx, b)).toEqual(await runAndRead(ctx, a));
     a.destroy();
     b.destroy();
   });
