@@ -645,18 +645,12 @@ async function buildGemm(ctx: GpuContext, s: GemmShape, rng: Rng, v: GemmVariant
     }
     if (candidates.length === 0) throw new Error(`no configuration of gemm/${v.variant}/${v.storage} produced verified output (${notes.join(' ')})`);
     const batch = tuneBatch(gemmFlops(s), ctx.info.software);
+    // autotune() warms the GPU and times every candidate twice (forward and reverse order): on the H100
+    // the first candidates of a single pass were timed up to 5× slow while the SM clock was low
+    // (bench/notes/gemm.md, session 2; bench/notes/machine.md).
     const first = await autotune(ctx, candidates, batch, 3);
-    let timings = first.timings;
+    const timings = first.timings;
     let best = first.best;
-    if (candidates.length > TUNE_FINALISTS && !ctx.info.software) {
-      // A second pass in reverse order, each candidate keeping its faster timing: on the H100 the first
-      // candidates of a pass were timed up to 5× slow while the SM clock was low (bench/notes/gemm.md,
-      // session 2; BENCHMARKS.md on the clock steps); autotune() now warms the GPU first, and the
-      // reverse pass gives every candidate a second timing at another moment. Passes are cheap next
-      // to the pipeline compiles.
-      const back = await autotune(ctx, [...candidates].reverse(), batch, 3);
-      timings = timings.map((t, i) => Math.min(t, back.timings[candidates.length - 1 - i] ?? Infinity));
-    }
     const tuned = candidates.map((cand, i) => `${cand.config.tile}=${(timings[i] ?? NaN).toPrecision(4)}ms`);
     if (candidates.length > TUNE_FINALISTS && !ctx.info.software) {
       // The fastest few are timed again, one after another with more spans, so that a clock change

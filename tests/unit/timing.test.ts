@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timestampInfo, type SpanTimer } from '../../src/gpu/timer';
+import { rankCandidates } from '../../src/suite/autotune';
 import { calibrate } from '../../src/suite/runner';
 import { Rng } from '../../src/util/rng';
 
@@ -57,5 +58,45 @@ describe('clock step and batch calibration', () => {
     expect(batch).toBeLessThan(1000);
     const capped = await calibrate(fakeTimer(10, 1), { encode: () => {} }, { minSpanMs: 2, maxBatch: 64 });
     expect(capped.batch).toBe(64);
+  });
+});
+
+describe('autotune across a clock step', () => {
+  /**
+   * A timestamp clock whose GPU runs 3× slow for the first `slowCalls` measurements (a low SM clock after
+   * idle) and at full speed afterwards; each candidate's encode records its own per-execution cost.
+   */
+  function steppedClock(slowCalls: number): { timer: SpanTimer; costOf: Map<unknown, number> } {
+    const costOf = new Map<unknown, number>();
+    let calls = 0;
+    const timer: SpanTimer = {
+      kind: 'timestamp',
+      async measure(encode, batch, spans) {
+        const slow = calls++ < slowCalls ? 3 : 1;
+        const cost = costOf.get(encode) ?? 1;
+        return Array.from({ length: spans }, () => batch * cost * slow);
+      },
+      info: () => ({ kind: 'timestamp', resolution_ns: 32, quantized: false }),
+      destroy() {},
+    };
+    return { timer, costOf };
+  }
+
+  it('picks the truly fastest candidate when the first pass starts on a slow clock', async () => {
+    const { timer, costOf } = steppedClock(6);
+    const fast = { config: 'fast', encode: () => {} };
+    const slow = { config: 'slow', encode: () => {} };
+    costOf.set(fast.encode, 1.0);
+    costOf.set(slow.encode, 1.5);
+    // Warm-up (3 calls) and the forward pass's first candidate run on the slow clock: 'fast' times 3.0
+    // against 'slow' 1.5; the reverse pass times it again at full speed.
+    const r = await rankCandidates(timer, [fast, slow], 4, 3, true);
+    expect(r.best.config).toBe('fast');
+    expect(r.timings).toEqual([1.0, 1.5]);
+    // One pass only (software adapters, where timings mean nothing): the slow clock decides.
+    const { timer: t2, costOf: c2 } = steppedClock(2);
+    c2.set(fast.encode, 1.0);
+    c2.set(slow.encode, 1.5);
+    expect((await rankCandidates(t2, [fast, slow], 4, 3, false)).best.config).toBe('slow');
   });
 });
