@@ -71,6 +71,11 @@ export interface GpuContext {
   readonly lost: Promise<GPUDeviceLostInfo>;
   /** Set once the device is lost; every later run refuses to start. */
   lostMessage: string | null;
+  /**
+   * Brings the GPU to its working clocks before something is timed (set by the runner while its
+   * machine-state probe exists; the autotune calls it). Absent: nothing to do.
+   */
+  warmUp?: () => Promise<void>;
 }
 
 const SOFTWARE_HINTS = /swiftshader|llvmpipe|lavapipe|warp|basic render|software/i;

@@ -41,6 +41,7 @@ export async function autotune<C>(ctx: GpuContext, candidates: readonly Candidat
   const first = candidates[0];
   if (!first) throw new Error('autotune needs at least one candidate');
   if (candidates.length === 1) return { best: first, timings: [NaN] };
+  if (!ctx.info.software) await ctx.warmUp?.();
   const timer = createTimer(ctx.device);
   try {
     return await rankCandidates(timer, candidates, batch, spans, !ctx.info.software);

@@ -22,13 +22,14 @@ export const PROBE_FLOOR = 0.85;
 /** Timed attempts per case at most (the first included). */
 export const PROBE_ATTEMPTS = 3;
 /**
- * GPU time of copy work run before each timed attempt, ms. A re-timing after an idle pause found the H100
- * still slow (its slow state eased over seconds of load, not of idleness), so the probe keeps the GPU busy
- * instead: the same load a real decode loop puts on it.
+ * Before each timed attempt (and each autotune) the probe heats the GPU with copies in steps of
+ * PROBE_STEP_MS of GPU time, reading itself after each step, until both readings are healthy or
+ * PROBE_READY_MS have been spent. A re-timing after an idle pause found the H100 still slow (its clock
+ * came back under load, in steps that lasted 1–3 s), so the probe keeps the GPU busy instead: the load a
+ * real decode loop puts on it.
  */
-export const PROBE_HEAT_MS = 100;
-/** Heat before a re-timing, ms of GPU time. */
-export const PROBE_REHEAT_MS = 600;
+export const PROBE_STEP_MS = 150;
+export const PROBE_READY_MS = 3000;
 /** Bytes in each of the probe's source and destination: far above any last-level cache of 2026 GPUs. */
 export const PROBE_BYTES = 256 * 1024 * 1024;
 
@@ -46,7 +47,31 @@ export interface Probe {
   best(): Reading;
   /** Keeps the GPU busy with copies for at least `ms` of GPU time (at most 64 spans). */
   heat(ms: number): Promise<void>;
+  /** Heats until the readings are healthy or `maxMs` of heat is spent (warmUntilHealthy); true if healthy. */
+  ready(maxMs?: number): Promise<boolean>;
   destroy(): void;
+}
+
+/** Both readings at least `floor` of their bests. */
+export function isHealthy(r: Reading, best: Reading, floor = PROBE_FLOOR): boolean {
+  return r.gbps >= floor * best.gbps && r.gflops >= floor * best.gflops;
+}
+
+/**
+ * Heats in steps of `stepMs` of GPU time, reading the probe after each, until a reading is healthy
+ * against the best so far, or `maxMs` of heat has been spent. True when it ended healthy.
+ */
+export async function warmUntilHealthy(
+  probe: Pick<Probe, 'heat' | 'measure' | 'best'>,
+  opts: { floor?: number; stepMs?: number; maxMs?: number } = {},
+): Promise<boolean> {
+  const stepMs = opts.stepMs ?? PROBE_STEP_MS;
+  const maxMs = opts.maxMs ?? PROBE_READY_MS;
+  for (let spent = stepMs; ; spent += stepMs) {
+    await probe.heat(stepMs);
+    if (isHealthy(await probe.measure(), probe.best(), opts.floor)) return true;
+    if (spent >= maxMs) return false;
+  }
 }
 
 /** A short kernel timed as a rate: `work` units (bytes or FLOPs) per execution, `batch` executions a span. */
@@ -84,6 +109,10 @@ class CopyFmaProbe implements Probe {
     for (let spans = 0; done < ms && spans < 64; spans += 8) {
       done += (await this.timer.measure((p) => this.copy.inst.encode(p), this.copy.batch, 8)).reduce((a, b) => a + b, 0);
     }
+  }
+
+  ready(maxMs?: number): Promise<boolean> {
+    return warmUntilHealthy(this, maxMs === undefined ? {} : { maxMs });
   }
 
   destroy(): void {
@@ -129,7 +158,7 @@ interface Attempt {
 }
 
 function healthy(a: Attempt, best: Reading, floor: number): boolean {
-  return Math.min(a.before.gbps, a.after.gbps) >= floor * best.gbps && Math.min(a.before.gflops, a.after.gflops) >= floor * best.gflops;
+  return isHealthy(a.before, best, floor) && isHealthy(a.after, best, floor);
 }
 
 /**
@@ -139,17 +168,15 @@ function healthy(a: Attempt, best: Reading, floor: number): boolean {
 export async function timeWithProbe(
   measure: () => Promise<number[]>,
   probe: Probe | null,
-  opts: { attempts?: number; floor?: number; heatMs?: number; reheatMs?: number } = {},
+  opts: { attempts?: number; floor?: number } = {},
 ): Promise<{ ms: number[]; machine?: MachineState }> {
   if (probe === null) return { ms: await measure() };
   const attempts = opts.attempts ?? PROBE_ATTEMPTS;
   const floor = opts.floor ?? PROBE_FLOOR;
-  const heatMs = opts.heatMs ?? PROBE_HEAT_MS;
-  const reheatMs = opts.reheatMs ?? PROBE_REHEAT_MS;
   const seen: Attempt[] = [];
   let ms: number[] = [];
   for (let i = 0; i < attempts; i++) {
-    await probe.heat(i === 0 ? heatMs : reheatMs);
+    await probe.ready();
     const before = await probe.measure();
     ms = await measure();
     const after = await probe.measure();

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { machineNote, toCsv } from '../../src/report/format';
 import type { CaseResult } from '../../src/report/schema';
 import { ResultSchema } from '../../src/report/schema';
-import { timeWithProbe, type Probe, type Reading } from '../../src/suite/probe';
+import { timeWithProbe, warmUntilHealthy, type Probe, type Reading } from '../../src/suite/probe';
 import * as v from 'valibot';
 
 /**
  * A probe that returns the given copy rates in order (GB/s) with FMA rates `fma` (default: a steady
  * 60000 GFLOP/s), and remembers the best of each, as the real one does.
  */
-function fakeProbe(rates: number[], fma: number[] = []): Probe & { calls: number; heated: number[] } {
+function fakeProbe(rates: number[], fma: number[] = []): Probe & { calls: number; heated: number[]; readied: number } {
   const top: Reading = { gbps: 0, gflops: 0 };
   const p = {
     calls: 0,
@@ -25,6 +25,11 @@ function fakeProbe(rates: number[], fma: number[] = []): Probe & { calls: number
     async heat(ms: number) {
       p.heated.push(ms);
     },
+    readied: 0,
+    async ready() {
+      p.readied++;
+      return true;
+    },
     destroy() {},
   };
   return p;
@@ -36,7 +41,7 @@ function attemptsCounter(): { measure: () => Promise<number[]>; count: () => num
   return { measure: async () => [++n], count: () => n };
 }
 
-const fast = { heatMs: 1, reheatMs: 5 };
+const fast = {};
 
 describe('the machine-state probe around timed spans', () => {
   it('times once and records the probe when the machine is healthy', async () => {
@@ -53,8 +58,8 @@ describe('the machine-state probe around timed spans', () => {
     const probe = fakeProbe([3000, 1500, 2950, 2980]);
     const r = await timeWithProbe(t.measure, probe, fast);
     expect(t.count()).toBe(2);
-    // A short burst before the first attempt, a longer one before the re-timing.
-    expect(probe.heated).toEqual([1, 5]);
+    // The probe is brought to health before each attempt.
+    expect(probe.readied).toBe(2);
     expect(r.ms).toEqual([2]);
     expect(r.machine?.probe_gbps).toEqual([
       [3000, 1500],
@@ -130,5 +135,18 @@ describe('the machine-state probe around timed spans', () => {
     const cells = row?.split(',') ?? [];
     expect(cells[cols.indexOf('probe_attempts')]).toBe('1');
     expect(cells[cols.indexOf('machine_degraded')]).toBe('true');
+  });
+
+  it('heats until both readings are healthy, and gives up after the heat budget', async () => {
+    // Best 3000 / 60000 seen first; then a low clock that recovers on the 3rd reading after heating.
+    const probe = fakeProbe([3000, 1600, 2000, 2950], [60000, 10000, 30000, 59000]);
+    await probe.measure();
+    expect(await warmUntilHealthy(probe, { stepMs: 150, maxMs: 3000 })).toBe(true);
+    expect(probe.heated).toEqual([150, 150, 150]);
+    // Never recovers: stops after maxMs of heat.
+    const stuck = fakeProbe([3000, 1600], [60000, 10000]);
+    await stuck.measure();
+    expect(await warmUntilHealthy(stuck, { stepMs: 150, maxMs: 600 })).toBe(false);
+    expect(stuck.heated).toEqual([150, 150, 150, 150]);
   });
 });
