@@ -7,7 +7,8 @@ import type { GpuContext } from '../gpu/device';
 import { createTimer, type Encode, type SpanTimer } from '../gpu/timer';
 
 /**
- * GPU time spent running the first candidate before anything is timed, ms (hardware adapters only). GPU
+ * GPU time spent running the first candidate before anything is timed, ms (hardware adapters without
+ * the runner's probe, which warms until its readings are healthy instead: ctx.warmUp). GPU
  * clocks follow the load: on the H100 the SM clock sat at 345–1650 MHz after the idle gaps of building a
  * case (fills, compiles), and a candidate timed before the clock rose lost for no fault of its own.
  */
@@ -41,23 +42,27 @@ export async function autotune<C>(ctx: GpuContext, candidates: readonly Candidat
   const first = candidates[0];
   if (!first) throw new Error('autotune needs at least one candidate');
   if (candidates.length === 1) return { best: first, timings: [NaN] };
-  if (!ctx.info.software) await ctx.warmUp?.();
+  const hardware = !ctx.info.software;
+  // The runner's probe brings the clocks up until its readings are healthy; without one, a fixed warm-up.
+  const warmMs = hardware && ctx.warmUp === undefined ? TUNE_WARM_MS : 0;
+  if (hardware) await ctx.warmUp?.();
   const timer = createTimer(ctx.device);
   try {
-    return await rankCandidates(timer, candidates, batch, spans, !ctx.info.software);
+    return await rankCandidates(timer, candidates, batch, spans, hardware, warmMs);
   } finally {
     timer.destroy();
   }
 }
 
-/** The body of autotune() on a given timer (exported for tests with a fake clock). */
-export async function rankCandidates<C>(timer: SpanTimer, candidates: readonly Candidate<C>[], batch: number, spans: number, hardware: boolean): Promise<TuneResult<C>> {
+/**
+ * The body of autotune() on a given timer (exported for tests with a fake clock): `warmMs` of GPU time
+ * running the first candidate, then one pass over the candidates, and on hardware a second in reverse.
+ */
+export async function rankCandidates<C>(timer: SpanTimer, candidates: readonly Candidate<C>[], batch: number, spans: number, hardware: boolean, warmMs: number): Promise<TuneResult<C>> {
   const first = candidates[0];
   if (!first) throw new Error('autotune needs at least one candidate');
-  if (hardware) {
-    let warmed = 0;
-    for (let i = 0; i < 32 && warmed < TUNE_WARM_MS; i++) warmed += (await timer.measure(first.encode, batch, 4)).reduce((a, b) => a + b, 0);
-  }
+  let warmed = 0;
+  for (let i = 0; i < 32 && warmed < warmMs; i++) warmed += (await timer.measure(first.encode, batch, 4)).reduce((a, b) => a + b, 0);
   const timings: number[] = [];
   for (const c of candidates) {
     await timer.measure(c.encode, 1, 1); // warm-up: first use compiles and pages in

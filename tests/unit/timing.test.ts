@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timestampInfo, type SpanTimer } from '../../src/gpu/timer';
-import { rankCandidates } from '../../src/suite/autotune';
+import { TUNE_WARM_MS, rankCandidates } from '../../src/suite/autotune';
 import { calibrate } from '../../src/suite/runner';
 import { Rng } from '../../src/util/rng';
 
@@ -90,13 +90,13 @@ describe('autotune across a clock step', () => {
     costOf.set(slow.encode, 1.5);
     // Warm-up (3 calls) and the forward pass's first candidate run on the slow clock: 'fast' times 3.0
     // against 'slow' 1.5; the reverse pass times it again at full speed.
-    const r = await rankCandidates(timer, [fast, slow], 4, 3, true);
+    const r = await rankCandidates(timer, [fast, slow], 4, 3, true, TUNE_WARM_MS);
     expect(r.best.config).toBe('fast');
     expect(r.timings).toEqual([1.0, 1.5]);
     // One pass only (software adapters, where timings mean nothing): the slow clock decides.
     const { timer: t2, costOf: c2 } = steppedClock(2);
     c2.set(fast.encode, 1.0);
     c2.set(slow.encode, 1.5);
-    expect((await rankCandidates(t2, [fast, slow], 4, 3, false)).best.config).toBe('slow');
+    expect((await rankCandidates(t2, [fast, slow], 4, 3, false, 0)).best.config).toBe('slow');
   });
 });
