@@ -18,6 +18,7 @@ import naiveSoftmaxWgsl from '../../shaders/attention/naive-softmax.wgsl?raw';
 import naivePvWgsl from '../../shaders/attention/naive-pv.wgsl?raw';
 import decodeSplitWgsl from '../../shaders/attention/decode-split.wgsl?raw';
 import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?raw';
+import decodeSplitOutWgsl from '../../shaders/attention/decode-split-out.wgsl?raw';
 import decodeSplitFusedWgsl from '../../shaders/attention/decode-split-fused.wgsl?raw';
 import decodeIoWgsl from '../../shaders/attention/decode-io.wgsl?raw';
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
@@ -51,6 +52,16 @@ export function buildAttentionWgsl(body: string, dtype: AttnDtype, pieces: reado
  * the parameters, input bindings and row addressing they share (decode-io.wgsl), then the body. */
 export function buildDecodeWgsl(body: string, dtype: AttnDtype): string {
   return buildAttentionWgsl(body, dtype, [decodeIoWgsl]);
+}
+
+/** A base or deep split-K decode kernel: buildDecodeWgsl plus their shared end (put_partials). */
+export function buildSplitWgsl(body: string, dtype: AttnDtype): string {
+  return buildAttentionWgsl(body, dtype, [decodeIoWgsl, decodeSplitOutWgsl]);
+}
+
+/** The three split-K kernel forms (autotuned per shape). */
+function splitForms(dtype: AttnDtype): { base: string; deep: string; fused: string } {
+  return { base: buildSplitWgsl(decodeSplitWgsl, dtype), deep: buildSplitWgsl(decodeSplitDeepWgsl, dtype), fused: buildDecodeWgsl(decodeSplitFusedWgsl, dtype) };
 }
 
 /** Head dimensions the kernels are specialized for (register tiles are sized for d <= 128). */
@@ -552,7 +563,6 @@ export interface DecodeSpecOptions {
 function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> {
   const { dtype, paged } = o;
   const split = o.variant === 'split';
-  const main = buildDecodeWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
   const layout = paged ? 'a paged cache (page table)' : 'a contiguous cache';
   return {
@@ -563,7 +573,7 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
     description: split
       ? `decode attention, split-K (FlashDecoding): L split across workgroups with partial max/sum, then a reduce kernel, over ${layout} (${dtype})`
       : `decode attention, naive: one workgroup per query head over the whole context, over ${layout} (${dtype})`,
-    wgsl: split ? [main, buildDecodeWgsl(decodeSplitDeepWgsl, dtype), buildDecodeWgsl(decodeSplitFusedWgsl, dtype), reduce] : [main],
+    wgsl: split ? [...Object.values(splitForms(dtype)), reduce] : [buildDecodeWgsl(decodeNaiveWgsl, dtype)],
     // Split-K sums the 4 lanes of a key with subgroup shuffles.
     requires: split ? ['subgroups'] : [],
     check(ctx, s) {
@@ -590,9 +600,8 @@ function decodeSpec<S extends DecodeShape>(o: DecodeSpecOptions): KernelSpec<S> 
 export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: S, o: DecodeSpecOptions, rng: Rng, candidates?: readonly SplitConfig[]): Promise<KernelInstance> {
   const { dtype, paged } = o;
   const split = o.variant === 'split';
-  const main = buildDecodeWgsl(split ? decodeSplitWgsl : decodeNaiveWgsl, dtype);
+  const forms = splitForms(dtype);
   const reduce = buildAttentionWgsl(decodeReduceWgsl, dtype);
-  const forms = { base: main, deep: buildDecodeWgsl(decodeSplitDeepWgsl, dtype), fused: buildDecodeWgsl(decodeSplitFusedWgsl, dtype) };
   const { device } = ctx;
   const es = elementSize(dtype);
   const t = drawAttnTensors(dtype, rng);
@@ -613,7 +622,7 @@ export async function decodeInstance<S extends DecodeShape>(ctx: GpuContext, s: 
       },
     };
     if (!split) {
-      const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: main, entryPoint: 'main', constants: { HEAD_DIM: s.d } });
+      const pipeline = await getPipeline(device, { label: `attn-decode-naive-${dtype}`, code: buildDecodeWgsl(decodeNaiveWgsl, dtype), entryPoint: 'main', constants: { HEAD_DIM: s.d } });
       const scores = emptyBuffer(device, s.h * s.l * 4, 'attn-dec-scores');
       const params = decodeParams(device, s, cache.page, 1);
       owned.push(scores, params);
