@@ -124,6 +124,15 @@ class WallTimer implements SpanTimer {
   destroy(): void {}
 }
 
+/**
+ * Keeps the GPU busy with `encode` until at least `ms` of measured span time has passed, timing
+ * `spans` spans of `batch` executions per call, for at most `maxCalls` calls (GPU clocks follow load).
+ */
+export async function busyFor(timer: SpanTimer, encode: Encode, batch: number, ms: number, spans: number, maxCalls: number): Promise<void> {
+  let done = 0;
+  for (let i = 0; i < maxCalls && done < ms; i++) done += (await timer.measure(encode, batch, spans)).reduce((a, b) => a + b, 0);
+}
+
 /** Timestamp timer when the device has `timestamp-query` (and it is not disabled), else the wall clock. */
 export function createTimer(device: GPUDevice, preferWall = false): SpanTimer {
   if (!preferWall && device.features.has('timestamp-query')) return new TimestampTimer(device);

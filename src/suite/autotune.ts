@@ -4,7 +4,7 @@
  * configuration never reports a speed.
  */
 import type { GpuContext } from '../gpu/device';
-import { createTimer, type Encode, type SpanTimer } from '../gpu/timer';
+import { busyFor, createTimer, type Encode, type SpanTimer } from '../gpu/timer';
 
 /**
  * GPU time spent running the first candidate before anything is timed, ms (hardware adapters without
@@ -61,8 +61,7 @@ export async function autotune<C>(ctx: GpuContext, candidates: readonly Candidat
 export async function rankCandidates<C>(timer: SpanTimer, candidates: readonly Candidate<C>[], batch: number, spans: number, hardware: boolean, warmMs: number): Promise<TuneResult<C>> {
   const first = candidates[0];
   if (!first) throw new Error('autotune needs at least one candidate');
-  let warmed = 0;
-  for (let i = 0; i < 32 && warmed < warmMs; i++) warmed += (await timer.measure(first.encode, batch, 4)).reduce((a, b) => a + b, 0);
+  await busyFor(timer, first.encode, batch, warmMs, 4, 32);
   const timings: number[] = [];
   for (const c of candidates) {
     await timer.measure(c.encode, 1, 1); // warm-up: first use compiles and pages in

@@ -10,7 +10,7 @@
  * flagged `degraded`. Every attempt's probe rates are recorded in the result, so nothing is hidden.
  */
 import type { GpuContext } from '../gpu/device';
-import type { SpanTimer } from '../gpu/timer';
+import { busyFor, type SpanTimer } from '../gpu/timer';
 import { copySpec, fmaF32Spec, maxCopyBytes } from '../kernels/ceilings';
 import type { KernelInstance } from '../kernels/spec';
 import type { MachineState } from '../report/schema';
@@ -104,11 +104,8 @@ class CopyFmaProbe implements Probe {
     return { ...this.top };
   }
 
-  async heat(ms: number): Promise<void> {
-    let done = 0;
-    for (let spans = 0; done < ms && spans < 64; spans += 8) {
-      done += (await this.timer.measure((p) => this.copy.inst.encode(p), this.copy.batch, 8)).reduce((a, b) => a + b, 0);
-    }
+  heat(ms: number): Promise<void> {
+    return busyFor(this.timer, (p) => this.copy.inst.encode(p), this.copy.batch, ms, 8, 8);
   }
 
   ready(maxMs?: number): Promise<boolean> {
