@@ -14,6 +14,7 @@ import {
   gemmReference,
   gemmTolerance,
   loadsFit,
+  regblockKcConfig,
   splitRange,
   tuneBatch,
   type ElementAt,
@@ -109,7 +110,7 @@ describe('gemm configurations', () => {
     // C = A·Wᵀ keeps the k-major kernel only for the blocks the K-contiguous one has no shape for.
     for (const c of REGBLOCK_F32_NT_CONFIGS) {
       if (c.code === undefined) expect(REGBLOCK_F32_CONFIGS, c.label).toContainEqual(c);
-      else expect([c.bm, c.bn], c.label).toEqual([128, 128]);
+      else expect(c.bm % 64 + c.bn % 64, c.label).toBe(0);
     }
     expect(REGBLOCK_F32_NT_CONFIGS.filter((c) => c.code === undefined && c.bm * c.bn >= 128 * 128)).toEqual([]);
     for (const c of [...REGBLOCK_F32_NT_CONFIGS, ...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS, ...SUBGROUP_MATRIX_CONFIGS]) {
@@ -117,6 +118,42 @@ describe('gemm configurations', () => {
       expect(c.invocations, c.label).toBeLessThanOrEqual(1024);
     }
     expect(loadsFit(100, 8, 64, 4)).toBe(false);
+  });
+});
+
+describe('gemm K-contiguous register-blocked kernels (regblock-kc.wgsl)', () => {
+  const kc = [...REGBLOCK_F32_NT_CONFIGS, ...REGBLOCK_F16_CONFIGS].filter((c) => c.label.startsWith('kc-'));
+  it('unroll one tile with workgroup reads indexed by constants and the invocation coordinate only', () => {
+    expect(kc.length).toBeGreaterThan(0);
+    for (const c of kc) {
+      const code = c.code ?? '';
+      const reads = [...code.matchAll(/\b(sa|sb)\[([^\]]+)\]\[([^\]]+)\]\[([^\]]+)\]\[([^\]]+)\](?!\s*=)/g)];
+      // Every arithmetic read: buffer 0 (or cur with two buffers), constant kq and row, ty (A) or tx (W).
+      const step = reads.filter((r) => /^\d+$/.test(r[3] ?? ''));
+      const kq = c.stagedK / 4;
+      const tm = Number(/const TM = (\d+)u;/.exec(code)?.[1]);
+      const tn = Number(/const TN = (\d+)u;/.exec(code)?.[1]);
+      expect(step.length, c.label).toBe(kq * (tm + tn));
+      for (const r of step) {
+        expect(r[2], `${c.label}: ${r[0]}`).toMatch(c.label.endsWith('/np') || c.label.endsWith('/rp') ? /^0$/ : /^cur$/);
+        expect(r[4], `${c.label}: ${r[0]}`).toMatch(/^\d+$/);
+        expect(r[5], `${c.label}: ${r[0]}`).toBe(r[1] === 'sa' ? 'ty' : 'tx');
+      }
+      expect(c.bm * c.bn, c.label).toBe(c.invocations * tm * tn);
+      expect(c.sharedBytes, c.label).toBe((/\/(np|rp)$/.test(c.label) ? 1 : 2) * (c.bm + c.bn) * c.stagedK * 4);
+      // No override constant is left to set but the host's B_KMAJOR and common.wgsl's raster group.
+      expect([...code.matchAll(/^override (\w+)/gm)].map((m) => m[1])).toEqual(['B_KMAJOR', 'GROUP_M']);
+    }
+  });
+
+  it('names its shapes and builds one kernel text per shape and storage', () => {
+    expect(regblockKcConfig({}).label).toBe('kc-128x128x16/np');
+    expect(regblockKcConfig({ staging: 'db' }).label).toBe('kc-128x128x16');
+    expect(regblockKcConfig({ tn: 16, staging: 'rp', bk: 8 }).label).toBe('kc-128x256x8/t8x16/rp');
+    expect(regblockKcConfig({ tm: 4, ty: 8, tx: 32 })).toMatchObject({ bm: 32, bn: 256, invocations: 256 });
+    expect(regblockKcConfig({}).code).toBe(regblockKcConfig({ staging: 'np' }).code);
+    expect(regblockKcConfig({}, 'f16').code).not.toBe(regblockKcConfig({}).code);
+    expect(regblockKcConfig({ staging: 'rp' }).code).not.toBe(regblockKcConfig({}).code);
   });
 });
 
