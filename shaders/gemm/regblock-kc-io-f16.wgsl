@@ -3,7 +3,6 @@
 // workgroup tiles, the multiply-adds and their error are those of the f32 kernel, and no shader-f16
 // is needed.
 alias Stage = Half8;
-const RS = 2u;                // register staging vectors per operand
 const KV = BK / 8u;           // global vectors per staged row
 
 // Staging vector v (8 halves) of a BR×BK tile whose first row is r0, first column k0 (see stage_row).

@@ -1,6 +1,5 @@
 // f32 storage of regblock-kc.wgsl: one global vector is 4 consecutive k of a row, stored whole.
 alias Stage = vec4<f32>;
-const RS = 4u;                // register staging vectors per operand
 const KV = BK / 4u;           // global vectors per staged row
 
 // Staging vector v of a BR×BK tile whose first row is r0, first column k0 (see stage_row).

@@ -27,6 +27,7 @@ const NBUF = select(1u, 2u, STAGING == 2u);
 const A_LOADS = BM * KV / WG;  // global vectors per invocation per tile (KV per staged row)
 const B_LOADS = BN * KV / WG;
 const RPW = 32u / KV;          // rows covered by 32 consecutive staging vectors
+const RS = max(A_LOADS, B_LOADS); // register staging vectors per operand
 override B_KMAJOR: bool = true; // set by the host for every regblock kernel; this one is A·Wᵀ only
 
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;

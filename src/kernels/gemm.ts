@@ -174,9 +174,13 @@ export interface KcShape {
   ty: 8 | 16 | 32;
   bk: 8 | 16 | 32;
   staging: 'np' | 'rp' | 'db';
+  /** The BK/4 vec4 steps of a tile written out (else a counted loop, unrolled or not by the driver). */
+  unroll: boolean;
+  /** Four A vectors live at a time, W re-read per group of four rows (fewer live registers). */
+  a4: boolean;
 }
 
-const KC_DEFAULT: KcShape = { tm: 8, tn: 8, tx: 16, ty: 16, bk: 16, staging: 'np' };
+const KC_DEFAULT: KcShape = { tm: 8, tn: 8, tx: 16, ty: 16, bk: 16, staging: 'np', unroll: false, a4: false };
 const KC_STAGING = { np: 0, rp: 1, db: 2 } as const;
 
 /**
@@ -193,13 +197,32 @@ function regblockKcSlots(kc: KcShape): Record<'CONSTS' | 'DECLARE' | 'STEP' | 'S
   // One buffer: a constant index (a variable one, even one always 0, keeps a clamp per load).
   const buf = kc.staging === 'db' ? 'cur' : '0';
   const step: string[] = [];
-  for (let kq = 0; kq < bk / 4; kq++) {
-    step.push('    {');
+  const vecStep = (kq: string): void => {
+    if (kc.a4) {
+      // Four A vectors live at a time: each W vector is read TM/4 times.
+      for (const g of groups) {
+        step.push(`      {`, ...[0, 1, 2, 3].map((r) => `        let a${r} = sa[${buf}][${kq}][${4 * g + r}][ty];`));
+        for (const j of cols) step.push(`        let w${j} = sb[${buf}][${kq}][${j}][tx]; d${g}_${j} = acc4(a0, a1, a2, a3, w${j}, d${g}_${j});`);
+        step.push(`      }`);
+      }
+      return;
+    }
     step.push(...rows.map((i) => `      let a${i} = sa[${buf}][${kq}][${i}][ty];`));
     for (const j of cols) {
       const dots = groups.map((g) => `d${g}_${j} = acc4(a${4 * g}, a${4 * g + 1}, a${4 * g + 2}, a${4 * g + 3}, w${j}, d${g}_${j});`);
       step.push(`      let w${j} = sb[${buf}][${kq}][${j}][tx]; ${dots.join(' ')}`);
     }
+  };
+  if (kc.unroll) {
+    for (let kq = 0; kq < bk / 4; kq++) {
+      step.push('    {');
+      vecStep(String(kq));
+      step.push('    }');
+    }
+  } else {
+    // A counted loop: its index is provably below KQ, so it needs no clamp either.
+    step.push('    for (var kq = 0u; kq < KQ; kq++) {');
+    vecStep('kq');
     step.push('    }');
   }
   return {
@@ -305,12 +328,12 @@ export function regblockKcConfig(shape: Partial<KcShape>, storage: GemmStorage =
   const kc: KcShape = { ...KC_DEFAULT, ...shape };
   const bm = kc.ty * kc.tm;
   const bn = kc.tx * kc.tn;
-  const key = `${storage}:${kc.tm}x${kc.tn}:${kc.tx}x${kc.ty}:${kc.bk}:${kc.staging}`;
+  const key = `${storage}:${kc.tm}x${kc.tn}:${kc.tx}x${kc.ty}:${kc.bk}:${kc.staging}:${kc.unroll}:${kc.a4}`;
   const code = KC_CODE.get(key) ?? buildGemmWgsl('regblock-kc', storage, 'f32', kc);
   KC_CODE.set(key, code);
   const micro = kc.tm === 8 && kc.tn === 8 ? '' : `/t${kc.tm}x${kc.tn}`;
   return {
-    label: `kc-${bm}x${bn}x${kc.bk}${micro}${kc.staging === 'db' ? '' : `/${kc.staging}`}`,
+    label: `kc-${bm}x${bn}x${kc.bk}${micro}${kc.staging === 'db' ? '' : `/${kc.staging}`}${kc.unroll ? '/u' : ''}${kc.a4 ? '/a4' : ''}`,
     constants: {},
     bm,
     bn,
@@ -398,16 +421,15 @@ export const REGBLOCK_F32_NT_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
   regblockKcConfig({ bk: 16, staging: 'np' }),
-  regblockKcConfig({ bk: 16, staging: 'rp' }),
-  regblockKcConfig({ bk: 16, staging: 'db' }),
-  regblockKcConfig({ bk: 8, staging: 'np' }),
-  regblockKcConfig({ bk: 8, staging: 'db' }),
   regblockKcConfig({ bk: 32, staging: 'np' }),
+  regblockKcConfig({ bk: 32, staging: 'np', unroll: true }),
+  regblockKcConfig({ bk: 16, staging: 'db' }),
+  regblockKcConfig({ bk: 16, staging: 'rp' }),
   regblockKcConfig({ tn: 16, bk: 16, staging: 'np' }),
-  regblockKcConfig({ tm: 16, bk: 16, staging: 'np' }),
   regblockKcConfig({ ty: 8, bk: 16, staging: 'np' }),
-  regblockKcConfig({ tx: 8, bk: 16, staging: 'np' }),
-  regblockKcConfig({ tm: 4, bk: 16, staging: 'np' }),
+  regblockKcConfig({ ty: 8, bk: 32, staging: 'np' }),
+  regblockKcConfig({ bk: 16, staging: 'np', a4: true }),
+  regblockKcConfig({ bk: 32, staging: 'np', a4: true }),
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 64, 16, 'f32'),

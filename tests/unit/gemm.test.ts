@@ -89,9 +89,11 @@ describe('gemm configurations', () => {
   const SHARED = 49152; // the H100's maxComputeWorkgroupStorageSize under Dawn
   it('stage whole 16-byte vectors per invocation and fit workgroup memory and size limits', () => {
     for (const c of REGBLOCK_F32_NT_CONFIGS) {
+      // regblock.wgsl stages at most 4 vectors per operand; regblock-kc.wgsl sizes its staging to the shape.
       const bk = c.stagedK;
-      expect(loadsFit(c.bm * bk, 4, c.invocations, 4), c.label).toBe(true);
-      expect(loadsFit(c.bn * bk, 4, c.invocations, 4), c.label).toBe(true);
+      const most = c.code === undefined ? 4 : 8;
+      expect(loadsFit(c.bm * bk, 4, c.invocations, most), c.label).toBe(true);
+      expect(loadsFit(c.bn * bk, 4, c.invocations, most), c.label).toBe(true);
     }
     for (const c of [...REGBLOCK_F16_CONFIGS, ...REGBLOCK_HFMA_CONFIGS]) {
       const bk = c.stagedK;
@@ -128,19 +130,22 @@ describe('gemm K-contiguous register-blocked kernels (regblock-kc.wgsl)', () => 
     for (const c of kc) {
       const code = c.code ?? '';
       const reads = [...code.matchAll(/\b(sa|sb)\[([^\]]+)\]\[([^\]]+)\]\[([^\]]+)\]\[([^\]]+)\](?!\s*=)/g)];
-      // Every arithmetic read: buffer 0 (or cur with two buffers), constant kq and row, ty (A) or tx (W).
-      const step = reads.filter((r) => /^\d+$/.test(r[3] ?? ''));
-      const kq = c.stagedK / 4;
+      // Every arithmetic read: buffer 0 (or cur with two buffers), kq constant (written out) or the
+      // counted loop's index, a constant row, and ty (A) or tx (W).
+      const step = reads.filter((r) => r[5] === 'ty' || r[5] === 'tx');
       const tm = Number(/const TM = (\d+)u;/.exec(code)?.[1]);
       const tn = Number(/const TN = (\d+)u;/.exec(code)?.[1]);
-      expect(step.length, c.label).toBe(kq * (tm + tn));
+      const unrolled = c.label.includes('/u');
+      const perStep = c.label.includes('/a4') ? tm + (tn * tm) / 4 : tm + tn;
+      expect(step.length, c.label).toBe((unrolled ? c.stagedK / 4 : 1) * perStep);
       for (const r of step) {
-        expect(r[2], `${c.label}: ${r[0]}`).toMatch(c.label.endsWith('/np') || c.label.endsWith('/rp') ? /^0$/ : /^cur$/);
+        expect(r[2], `${c.label}: ${r[0]}`).toMatch(/\/(np|rp)(\/|$)/.test(c.label) ? /^0$/ : /^cur$/);
+        expect(r[3], `${c.label}: ${r[0]}`).toMatch(unrolled ? /^\d+$/ : /^kq$/);
         expect(r[4], `${c.label}: ${r[0]}`).toMatch(/^\d+$/);
         expect(r[5], `${c.label}: ${r[0]}`).toBe(r[1] === 'sa' ? 'ty' : 'tx');
       }
       expect(c.bm * c.bn, c.label).toBe(c.invocations * tm * tn);
-      expect(c.sharedBytes, c.label).toBe((/\/(np|rp)$/.test(c.label) ? 1 : 2) * (c.bm + c.bn) * c.stagedK * 4);
+      expect(c.sharedBytes, c.label).toBe((/\/(np|rp)(\/|$)/.test(c.label) ? 1 : 2) * (c.bm + c.bn) * c.stagedK * 4);
       // No override constant is left to set but the host's B_KMAJOR and common.wgsl's raster group.
       expect([...code.matchAll(/^override (\w+)/gm)].map((m) => m[1])).toEqual(['B_KMAJOR', 'GROUP_M']);
     }
@@ -150,6 +155,7 @@ describe('gemm K-contiguous register-blocked kernels (regblock-kc.wgsl)', () => 
     expect(regblockKcConfig({}).label).toBe('kc-128x128x16/np');
     expect(regblockKcConfig({ staging: 'db' }).label).toBe('kc-128x128x16');
     expect(regblockKcConfig({ tn: 16, staging: 'rp', bk: 8 }).label).toBe('kc-128x256x8/t8x16/rp');
+    expect(regblockKcConfig({ unroll: true, a4: true }).label).toBe('kc-128x128x16/np/u/a4');
     expect(regblockKcConfig({ tm: 4, ty: 8, tx: 32 })).toMatchObject({ bm: 32, bn: 256, invocations: 256 });
     expect(regblockKcConfig({}).code).toBe(regblockKcConfig({ staging: 'np' }).code);
     expect(regblockKcConfig({}, 'f16').code).not.toBe(regblockKcConfig({}).code);
