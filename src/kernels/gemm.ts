@@ -162,78 +162,6 @@ function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', strin
 }
 
 /**
- * Shape of a regblock-kc.wgsl kernel: TM×TN micro-tiles (rows ty + TY·i, columns tx + TX·j) on a
- * TX×TY invocation grid, BK-deep tiles, and the staging: 'np' one buffer staged per tile, 'rp' one
- * buffer with the next tile's global loads prefetched into registers, 'db' two buffers with the
- * register prefetch (one barrier per tile).
- */
-export interface KcShape {
-  tm: 4 | 8 | 16;
-  tn: 4 | 8 | 16;
-  tx: 8 | 16 | 32;
-  ty: 8 | 16 | 32;
-  bk: 8 | 16 | 32;
-  staging: 'np' | 'rp' | 'db';
-  /** The BK/4 vec4 steps of a tile written out (else a counted loop, unrolled or not by the driver). */
-  unroll: boolean;
-  /** Four A vectors live at a time, W re-read per group of four rows (fewer live registers). */
-  a4: boolean;
-}
-
-const KC_DEFAULT: KcShape = { tm: 8, tn: 8, tx: 16, ty: 16, bk: 16, staging: 'np', unroll: false, a4: false };
-const KC_STAGING = { np: 0, rp: 1, db: 2 } as const;
-
-/**
- * The slots of regblock-kc.wgsl for one shape: its constants, the TM/4 × TN vec4 accumulators (d{g}_{j}
- * holds rows 4g..4g+3 of column j), one tile's arithmetic unrolled over its BK/4 vec4 steps (every
- * workgroup load indexed by constants and the invocation's ty or tx only; TM A vectors, then one W
- * vector at a time with its TM/4 4-deep dot products) and the output stores.
- */
-function regblockKcSlots(kc: KcShape): Record<'CONSTS' | 'DECLARE' | 'STEP' | 'STORE', string> {
-  const { tm, tn, tx, ty, bk } = kc;
-  const groups = Array.from({ length: tm / 4 }, (_, g) => g);
-  const cols = Array.from({ length: tn }, (_, j) => j);
-  const rows = Array.from({ length: tm }, (_, i) => i);
-  // One buffer: a constant index (a variable one, even one always 0, keeps a clamp per load).
-  const buf = kc.staging === 'db' ? 'cur' : '0';
-  const step: string[] = [];
-  const vecStep = (kq: string): void => {
-    if (kc.a4) {
-      // Four A vectors live at a time: each W vector is read TM/4 times.
-      for (const g of groups) {
-        step.push(`      {`, ...[0, 1, 2, 3].map((r) => `        let a${r} = sa[${buf}][${kq}][${4 * g + r}][ty];`));
-        for (const j of cols) step.push(`        let w${j} = sb[${buf}][${kq}][${j}][tx]; d${g}_${j} = acc4(a0, a1, a2, a3, w${j}, d${g}_${j});`);
-        step.push(`      }`);
-      }
-      return;
-    }
-    step.push(...rows.map((i) => `      let a${i} = sa[${buf}][${kq}][${i}][ty];`));
-    for (const j of cols) {
-      const dots = groups.map((g) => `d${g}_${j} = acc4(a${4 * g}, a${4 * g + 1}, a${4 * g + 2}, a${4 * g + 3}, w${j}, d${g}_${j});`);
-      step.push(`      let w${j} = sb[${buf}][${kq}][${j}][tx]; ${dots.join(' ')}`);
-    }
-  };
-  if (kc.unroll) {
-    for (let kq = 0; kq < bk / 4; kq++) {
-      step.push('    {');
-      vecStep(String(kq));
-      step.push('    }');
-    }
-  } else {
-    // A counted loop: its index is provably below KQ, so it needs no clamp either.
-    step.push('    for (var kq = 0u; kq < KQ; kq++) {');
-    vecStep('kq');
-    step.push('    }');
-  }
-  return {
-    CONSTS: `const TM = ${tm}u;\nconst TN = ${tn}u;\nconst TX = ${tx}u;\nconst TY = ${ty}u;\nconst BK = ${bk}u;\nconst KQ = ${bk / 4}u;\nconst STAGING = ${KC_STAGING[kc.staging]}u;`,
-    DECLARE: groups.map((g) => `  ${cols.map((j) => `var d${g}_${j} = vec4<f32>(0.0);`).join(' ')}`).join('\n'),
-    STEP: step.join('\n'),
-    STORE: groups.map((g) => `  ${cols.map((j) => `put4(row0 + ${4 * ty * g}u, col0 + ${tx * j}u, d${g}_${j});`).join(' ')}`).join('\n'),
-  };
-}
-
-/**
  * WGSL of one GEMM kernel: `enable f16;` where f16 arithmetic is used, the kernel body, the shared
  * parameters and raster order (common.wgsl) and the operand pieces of its storage type: io-f32.wgsl
  * (vec4<f32> rows) or io-f16.wgsl (8-half vectors) with half-f32.wgsl (widened) or half-f16.wgsl, and
@@ -242,7 +170,7 @@ function regblockKcSlots(kc: KcShape): Record<'CONSTS' | 'DECLARE' | 'STEP' | 'S
  * use, so the directives stay first. The register-blocked body's math slots are filled by
  * regblockMath.
  */
-export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math: GemmMath, kc: KcShape = KC_DEFAULT): string {
+export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math: GemmMath): string {
   const halfMath = math === 'hfma' || math === 'tensor';
   if (halfMath && storage !== 'f16') throw new Error(`internal: ${math} math needs f16 storage`);
   if ((kernel === 'subgroup-matrix-pipe') !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
@@ -263,12 +191,9 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
       pieces.push(body, ...io, storage === 'f32' ? regblockIoF32Wgsl : regblockIoF16Wgsl);
       break;
     }
-    case 'regblock-kc': {
-      const slots = regblockKcSlots(kc);
-      const body = regblockKcWgsl.replace(/\{\{(CONSTS|DECLARE|STEP|STORE)\}\}\n/g, (_, name: keyof typeof slots) => `${slots[name]}\n`);
-      pieces.push(body, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
+    case 'regblock-kc':
+      pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
       break;
-    }
     case 'subgroup-matrix-pipe':
       pieces.push(subgroupMatrixPipeWgsl, ...io);
       break;
@@ -277,6 +202,8 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
 }
 
 const REGBLOCK_F32 = buildGemmWgsl('regblock', 'f32', 'f32');
+const REGBLOCK_KC_F32 = buildGemmWgsl('regblock-kc', 'f32', 'f32');
+const REGBLOCK_KC_F16 = buildGemmWgsl('regblock-kc', 'f16', 'f32');
 const SUBGROUP_MATRIX_PIPE = buildGemmWgsl('subgroup-matrix-pipe', 'f16', 'tensor');
 
 /** A block-shape configuration: override constants and the block it covers. */
@@ -317,30 +244,23 @@ export function regblockConfig(bm: number, bn: number, bk: number, math: GemmMat
   return { label, constants: { BM: bm, BN: bn, BK: bk, WARP_TX: warpTx, PREFETCH: prefetch ? 1 : 0 }, bm, bn, invocations, sharedBytes, stagedK: bk };
 }
 
-const KC_CODE = new Map<string, string>();
-
 /**
- * Configurations of regblock-kc.wgsl with its f32 or f16 storage piece (C = A·Wᵀ only), one kernel
- * text per shape (the arithmetic is unrolled for it). Labels: kc-BMxBNxBK, then /tTMxTN where the
- * micro-tile is not 8×8, /np (one buffer) or /rp (one buffer, register prefetch); none for two buffers.
+ * Configurations of regblock-kc.wgsl with its f32 or f16 storage piece (C = A·Wᵀ only):
+ * 128×128 blocks of 8×8 micro-tiles with K-contiguous f32 staging; BK-deep tiles double-buffered
+ * with register prefetch, or single-buffered.
  */
-export function regblockKcConfig(shape: Partial<KcShape>, storage: GemmStorage = 'f32'): GemmConfig {
-  const kc: KcShape = { ...KC_DEFAULT, ...shape };
-  const bm = kc.ty * kc.tm;
-  const bn = kc.tx * kc.tn;
-  const key = `${storage}:${kc.tm}x${kc.tn}:${kc.tx}x${kc.ty}:${kc.bk}:${kc.staging}:${kc.unroll}:${kc.a4}`;
-  const code = KC_CODE.get(key) ?? buildGemmWgsl('regblock-kc', storage, 'f32', kc);
-  KC_CODE.set(key, code);
-  const micro = kc.tm === 8 && kc.tn === 8 ? '' : `/t${kc.tm}x${kc.tn}`;
+export function regblockKcConfig(bk: number, prefetch: boolean, storage: GemmStorage = 'f32'): GemmConfig {
+  const rows = 128 + 128;
   return {
-    label: `kc-${bm}x${bn}x${kc.bk}${micro}${kc.staging === 'db' ? '' : `/${kc.staging}`}${kc.unroll ? '/u' : ''}${kc.a4 ? '/a4' : ''}`,
-    constants: {},
-    bm,
-    bn,
-    invocations: kc.tx * kc.ty,
-    sharedBytes: (kc.staging === 'db' ? 2 : 1) * (bm + bn) * kc.bk * 4,
-    code,
-    stagedK: kc.bk,
+    label: `kc-128x128x${bk}${prefetch ? '' : '/np'}`,
+    constants: { BK: bk, PREFETCH: prefetch ? 1 : 0 },
+    bm: 128,
+    bn: 128,
+    invocations: 256,
+    // Rows of BK floats padded by one vec4.
+    sharedBytes: (prefetch ? 2 : 1) * rows * (bk + 4) * 4,
+    code: storage === 'f16' ? REGBLOCK_KC_F16 : REGBLOCK_KC_F32,
+    stagedK: bk,
   };
 }
 
@@ -420,24 +340,17 @@ export const REGBLOCK_F32_NT_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
-  regblockKcConfig({ bk: 16, staging: 'np' }),
-  regblockKcConfig({ bk: 32, staging: 'np' }),
-  regblockKcConfig({ bk: 32, staging: 'np', unroll: true }),
-  regblockKcConfig({ bk: 16, staging: 'db' }),
-  regblockKcConfig({ bk: 16, staging: 'rp' }),
-  regblockKcConfig({ tn: 16, bk: 16, staging: 'np' }),
-  regblockKcConfig({ ty: 8, bk: 16, staging: 'np' }),
-  regblockKcConfig({ ty: 8, bk: 32, staging: 'np' }),
-  regblockKcConfig({ bk: 16, staging: 'np', a4: true }),
-  regblockKcConfig({ bk: 32, staging: 'np', a4: true }),
+  regblockKcConfig(8, true),
+  regblockKcConfig(16, true),
+  regblockKcConfig(16, false),
 ];
 export const REGBLOCK_F16_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 64, 16, 'f32'),
   regblockConfig(64, 128, 16, 'f32'),
   regblockConfig(64, 64, 16, 'f32'),
-  regblockKcConfig({ bk: 16, staging: 'np' }, 'f16'),
-  regblockKcConfig({ bk: 32, staging: 'np' }, 'f16'),
-  regblockKcConfig({ bk: 16, staging: 'db' }, 'f16'),
+  regblockKcConfig(16, false, 'f16'),
+  regblockKcConfig(32, false, 'f16'),
+  regblockKcConfig(16, true, 'f16'),
 ];
 export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
   regblockConfig(128, 128, 16, 'hfma'),
