@@ -28,6 +28,8 @@ import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw'
 import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
 import reduceWgsl from '../../shaders/gemm/reduce.wgsl?raw';
 import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
+import subgroupMatrixStripsBody from '../../shaders/gemm/subgroup-matrix-strips.wgsl?raw';
+import tensorStageWgsl from '../../shaders/gemm/tensor-stage.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase, errorMessage } from '../gpu/errors';
@@ -131,7 +133,7 @@ function filledMatrix(storage: GemmStorage, seedWord: number, ld: number): Eleme
 }
 
 /** The GEMM kernels, each assembled by buildGemmWgsl from its body and the shared pieces. */
-export type GemmKernelCode = 'naive' | 'tiled' | 'regblock' | 'regblock-kc' | 'subgroup-matrix-pipe';
+export type GemmKernelCode = 'naive' | 'tiled' | 'regblock' | 'regblock-kc' | 'subgroup-matrix-pipe' | 'subgroup-matrix-strips';
 
 const XYZW = ['x', 'y', 'z', 'w'] as const;
 const MICRO_ROWS = [0, 1, 2, 3, 4, 5, 6, 7] as const;
@@ -173,7 +175,8 @@ function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', strin
 export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math: GemmMath): string {
   const halfMath = math === 'hfma' || math === 'tensor';
   if (halfMath && storage !== 'f16') throw new Error(`internal: ${math} math needs f16 storage`);
-  if ((kernel === 'subgroup-matrix-pipe') !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
+  const tensorKernel = kernel === 'subgroup-matrix-pipe' || kernel === 'subgroup-matrix-strips';
+  if (tensorKernel !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
   if ((kernel === 'naive' || kernel === 'tiled') && storage !== 'f32') throw new Error(`internal: ${kernel} is f32 only`);
   if (kernel === 'regblock-kc' && math !== 'f32') throw new Error('internal: regblock-kc does f32 math');
   const io = storage === 'f32' ? [ioF32Wgsl] : [ioF16Wgsl, halfMath ? halfF16Wgsl : halfF32Wgsl];
@@ -195,7 +198,10 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
       pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
       break;
     case 'subgroup-matrix-pipe':
-      pieces.push(subgroupMatrixPipeWgsl, ...io);
+      pieces.push(subgroupMatrixPipeWgsl, ...io, tensorStageWgsl);
+      break;
+    case 'subgroup-matrix-strips':
+      pieces.push(subgroupMatrixStripsBody, ...io, tensorStageWgsl);
       break;
   }
   return [halfMath ? 'enable f16;' : '', pieces[0] ?? '', commonWgsl, ...pieces.slice(1)].join('\n');
@@ -205,6 +211,7 @@ const REGBLOCK_F32 = buildGemmWgsl('regblock', 'f32', 'f32');
 const REGBLOCK_KC_F32 = buildGemmWgsl('regblock-kc', 'f32', 'f32');
 const REGBLOCK_KC_F16 = buildGemmWgsl('regblock-kc', 'f16', 'f32');
 const SUBGROUP_MATRIX_PIPE = buildGemmWgsl('subgroup-matrix-pipe', 'f16', 'tensor');
+const SUBGROUP_MATRIX_STRIPS = buildGemmWgsl('subgroup-matrix-strips', 'f16', 'tensor');
 
 /** A block-shape configuration: override constants and the block it covers. */
 export interface GemmConfig {
@@ -223,6 +230,8 @@ export interface GemmConfig {
   stagedK: number;
   /** Split-K (tensor-core kernel only): the k range is cut into about this many splits. */
   splitK?: number;
+  /** Tensor-core configurations: their shape (subgroup-matrix-strips.wgsl is generated from it). */
+  tensor?: TensorShape;
 }
 
 /** Options of a register-blocked configuration beyond its block shape. */
@@ -301,6 +310,86 @@ export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn
     code: SUBGROUP_MATRIX_PIPE,
     stagedK: bk,
     ...(opts.splitK === undefined ? {} : { splitK: opts.splitK }),
+    tensor: { sgM, sgN, fm, fn, bk, stages, pad, order },
+  };
+}
+
+/** The shape of a tensor-core configuration (see subgroupMatrixPipeConfig). */
+export interface TensorShape {
+  sgM: number;
+  sgN: number;
+  fm: 2 | 4;
+  fn: 2 | 4;
+  bk: number;
+  stages: 1 | 2;
+  pad: number;
+  order: 0 | 1;
+}
+
+/**
+ * Layout of subgroup-matrix-strips.wgsl's workgroup strips: LDS4 vec4<f16> per staged row, and per
+ * strip its rows plus `slack` elements, enough that the last matrix load of a strip (offset
+ * 16·(F-1)·LDS4 + 4·(BK/16-1), 16 rows LDS4 apart, 16 elements wide) ends inside the strip even
+ * counted as if every vec4 element held one half (the robustness transform's bound; see the
+ * kernel's header). An even slack keeps every strip 16-byte aligned.
+ */
+export function stripLayout(t: Pick<TensorShape, 'fm' | 'fn' | 'bk' | 'pad'>): { lds4: number; slack: number; stripA: number; stripB: number } {
+  const lds4 = (t.bk + t.pad) / 4;
+  const slack = roundUp(Math.max(0, 4 * (t.bk / 16 - 1) + 16 - lds4), 2);
+  return { lds4, slack, stripA: 16 * t.fm * lds4 + slack, stripB: 16 * t.fn * lds4 + slack };
+}
+
+/**
+ * subgroup-matrix-strips.wgsl for one shape: its constants, the accumulators c<i><j>, the
+ * multiply-accumulates of one BK-deep tile with every matrix load at a literal offset (ORDER 0: all
+ * FM left and FN right matrices of a 16-deep step, then its FM×FN products; ORDER 1: the FN right
+ * matrices, then one left matrix at a time with its row of products) and the result stores.
+ */
+export function subgroupMatrixStripsWgsl(t: TensorShape): string {
+  const { lds4, stripA, stripB } = stripLayout(t);
+  const rows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+  const header = [
+    `const SG_M = ${t.sgM}u;`,
+    `const SG_N = ${t.sgN}u;`,
+    `const FM = ${t.fm}u;`,
+    `const FN = ${t.fn}u;`,
+    `const BK = ${t.bk}u;`,
+    `const STAGES = ${t.stages}u;`,
+    `const LDS4 = ${lds4}u;         // staged row stride in vec4<f16> (BK halves + ${t.pad} of padding)`,
+    `const STRIP_A = ${stripA}u;     // ${16 * t.fm} rows + ${stripA - 16 * t.fm * lds4} elements of slack`,
+    `const STRIP_B = ${stripB}u;`,
+  ].join('\n');
+  const acc = rows(t.fm).map((i) => `  ${rows(t.fn).map((j) => `var c${i}${j} = Result();`).join(' ')}`).join('\n');
+  const left = (kk: number, i: number): string => `    let l${kk}${i} = subgroupMatrixLoad<Left, row_major>(&sa[sa_i], ${16 * i * lds4 + 4 * kk}u, ${lds4}u);`;
+  const right = (kk: number, j: number): string => `    let r${kk}${j} = subgroupMatrixLoad<Right, col_major>(&sb[sb_i], ${16 * j * lds4 + 4 * kk}u, ${lds4}u);`;
+  const mma = (kk: number, i: number, j: number): string => `    c${i}${j} = subgroupMatrixMultiplyAccumulate(l${kk}${i}, r${kk}${j}, c${i}${j});`;
+  const step: string[] = [];
+  for (let kk = 0; kk < t.bk / 16; kk++) {
+    step.push(`    // k ${16 * kk} .. ${16 * kk + 15} of the tile`);
+    if (t.order === 0) {
+      step.push(...rows(t.fm).map((i) => left(kk, i)), ...rows(t.fn).map((j) => right(kk, j)));
+      for (const i of rows(t.fm)) step.push(...rows(t.fn).map((j) => mma(kk, i, j)));
+    } else {
+      step.push(...rows(t.fn).map((j) => right(kk, j)));
+      for (const i of rows(t.fm)) step.push(left(kk, i), ...rows(t.fn).map((j) => mma(kk, i, j)));
+    }
+  }
+  const store = rows(t.fm).flatMap((i) => rows(t.fn).map((j) => `  subgroupMatrixStore<row_major>(&c, o + ${16 * i}u * p.ldc + ${16 * j}u, c${i}${j}, p.ldc);`));
+  const slots: Record<string, string> = { HEADER: header, ACC: acc, STEP: step.join('\n'), STORE: store.join('\n') };
+  return SUBGROUP_MATRIX_STRIPS.replace(/\{\{(HEADER|ACC|STEP|STORE)\}\}/g, (_, name: string) => slots[name] ?? '');
+}
+
+/** A configuration of subgroup-matrix-strips.wgsl (label `cst-…`, otherwise as subgroupMatrixPipeConfig). */
+export function subgroupMatrixStripsConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
+  const shape: TensorShape = { sgM, sgN, fm, fn, bk, stages: opts.stages ?? 2, pad: opts.pad ?? 8, order: opts.order ?? 0 };
+  const pipe = subgroupMatrixPipeConfig(sgM, sgN, fm, fn, bk, opts);
+  const { stripA, stripB } = stripLayout(shape);
+  return {
+    ...pipe,
+    label: pipe.label.replace(/^pipe-/, 'cst-'),
+    constants: {},
+    sharedBytes: shape.stages * (sgM * stripA + sgN * stripB) * 8,
+    code: subgroupMatrixStripsWgsl(shape),
   };
 }
 
@@ -389,6 +478,15 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 4 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 8 }),
   subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 4 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { order: 1 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 32),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { stages: 1 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { order: 1 }),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 16),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 32),
+  subgroupMatrixStripsConfig(2, 4, 4, 4, 16),
 ];
 
 /** Split-K candidates run only where their block count is below this (short prompts). */

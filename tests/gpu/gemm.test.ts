@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { create } from 'webgpu';
 import { SkipCase } from '../../src/gpu/errors';
 import { readWords, uploadBuffer } from '../../src/gpu/buffers';
-import { REGBLOCK_F32_CONFIGS, REGBLOCK_F32_NT_CONFIGS, SUBGROUP_MATRIX_CONFIGS, gemmCases, gemmSubgroupMatrixSpec, softwareSubset, splitReduce } from '../../src/kernels/gemm';
+import {
+  REGBLOCK_F32_CONFIGS,
+  REGBLOCK_F32_NT_CONFIGS,
+  SUBGROUP_MATRIX_CONFIGS,
+  type TensorShape,
+  gemmCases,
+  gemmSubgroupMatrixSpec,
+  softwareSubset,
+  splitReduce,
+  subgroupMatrixPipeConfig,
+  subgroupMatrixStripsConfig,
+  subgroupMatrixStripsWgsl,
+} from '../../src/kernels/gemm';
 import { runSuite } from '../../src/suite/runner';
 import { TEST_RUN, testGpu } from './gpu';
 
@@ -59,40 +71,58 @@ describe('gemm on a real WebGPU implementation', () => {
 
   it("compiles every tensor-core configuration on Dawn's null backend (SwiftShader has no subgroup matrices)", async (t) => {
     await testGpu(); // installs the WebGPU globals
-    const adapter = await create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']).requestAdapter();
+    const gpu = create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']);
+    const adapter = await gpu.requestAdapter();
     const features = ['shader-f16', 'chromium-experimental-subgroup-matrix'] as const;
     const missing = features.filter((f) => !(adapter?.features.has(f) ?? false));
     if (!adapter || missing.length > 0) {
       t.skip(`Dawn's null backend offers no ${missing.join(', ') || 'adapter'} here`);
       return;
     }
-    const device = await adapter.requestDevice({ requiredFeatures: [...features] as GPUFeatureName[] });
-    const limit = device.limits.maxComputeWorkgroupStorageSize;
-    // The kernel and the split-K reduce pass.
-    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(2);
+    // A device per module: Dawn's null backend here aborts the process (std::system_error) after a
+    // handful of these large modules on one device.
+    const fresh = async (): Promise<GPUDevice> => {
+      const a = await gpu.requestAdapter();
+      if (!a) throw new Error("Dawn's null backend offered no second adapter");
+      return a.requestDevice({ requiredFeatures: [...features] as GPUFeatureName[] });
+    };
+    const limit = adapter.limits.maxComputeWorkgroupStorageSize;
+    // The kernels (one subgroup-matrix-pipe.wgsl, one generated subgroup-matrix-strips.wgsl per
+    // configuration) and the split-K reduce pass.
+    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(2 + SUBGROUP_MATRIX_CONFIGS.filter((c) => c.label.startsWith('cst-')).length);
     for (const code of gemmSubgroupMatrixSpec.wgsl) {
+      const device = await fresh();
       const messages = (await device.createShaderModule({ code }).getCompilationInfo()).messages.filter((m) => m.type !== 'info').map((m) => `${m.lineNum}: ${m.message}`);
       expect(messages).toEqual([]);
+      device.destroy();
     }
-    const module = device.createShaderModule({ code: gemmSubgroupMatrixSpec.wgsl[0] ?? '' });
     const failures: string[] = [];
     for (const c of SUBGROUP_MATRIX_CONFIGS) {
       // The null adapter allows 16 KiB of workgroup memory (and subgroups of up to 128, so blocks of
       // 4 subgroups): configurations over it compile without row padding and, where still over, with
-      // 32×32 pieces, keeping their stage count, load order and tile depth. The 64×64-piece code is
-      // compiled by the configurations that fit.
-      const k: Record<string, number> = { ...c.constants };
-      if (c.sharedBytes > limit) {
-        k.PAD = 0;
-        if ((k.STAGES ?? 2) * (c.bm + c.bn) * (k.BK ?? 16) * 2 > limit) Object.assign(k, { SG_M: 2, SG_N: 2, FM: 2, FN: 2 });
-      }
+      // 32×32 pieces, keeping their stage count, load order and tile depth (the generated kernel's
+      // 32-deep strips, with their slack, only single-buffered). The 64×64-piece code is compiled by
+      // the configurations that fit.
+      const shape = c.tensor;
+      if (shape === undefined) throw new Error(`${c.label}: no tensor shape`);
+      const strips = c.label.startsWith('cst-');
+      const opts = (t: TensorShape) => ({ stages: t.stages, pad: t.pad as 0 | 8 | 16, order: t.order });
+      const bytes = (t: TensorShape): number => (strips ? subgroupMatrixStripsConfig : subgroupMatrixPipeConfig)(t.sgM, t.sgN, t.fm, t.fn, t.bk, opts(t)).sharedBytes;
+      let fitted = shape;
+      if (bytes(fitted) > limit) fitted = { ...fitted, pad: 0 };
+      if (bytes(fitted) > limit) fitted = { ...fitted, sgM: 2, sgN: 2, fm: 2, fn: 2 };
+      if (bytes(fitted) > limit) fitted = { ...fitted, stages: 1 };
+      expect(bytes(fitted), c.label).toBeLessThanOrEqual(limit);
+      const k: Record<string, number> = strips ? {} : { ...c.constants, PAD: fitted.pad, SG_M: fitted.sgM, SG_N: fitted.sgN, FM: fitted.fm, FN: fitted.fn };
+      const device = await fresh();
+      const module = device.createShaderModule({ code: strips ? subgroupMatrixStripsWgsl(fitted) : (c.code ?? '') });
       device.pushErrorScope('validation');
       await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: k } }).catch((e: unknown) => failures.push(`${c.label}: ${String(e)}`));
       const e = await device.popErrorScope();
       if (e) failures.push(`${c.label}: ${e.message}`);
+      device.destroy();
     }
     expect(failures).toEqual([]);
-    device.destroy();
   });
 
   it('adds the split-K slices into C (the reduce pass of the tensor-core kernel) and writes nothing past count4', async () => {

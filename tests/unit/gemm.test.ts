@@ -15,6 +15,8 @@ import {
   gemmTolerance,
   loadsFit,
   splitRange,
+  stripLayout,
+  subgroupMatrixStripsWgsl,
   tuneBatch,
   type ElementAt,
 } from '../../src/kernels/gemm';
@@ -117,6 +119,44 @@ describe('gemm configurations', () => {
       expect(c.invocations, c.label).toBeLessThanOrEqual(1024);
     }
     expect(loadsFit(100, 8, 64, 4)).toBe(false);
+  });
+});
+
+describe('gemm tensor-core strips kernel', () => {
+  it('loads every 16×16 operand matrix once per 16-deep step at a literal offset that ends inside its strip', () => {
+    const strips = SUBGROUP_MATRIX_CONFIGS.filter((c) => c.label.startsWith('cst-'));
+    expect(strips.length).toBeGreaterThan(0);
+    for (const c of strips) {
+      const t = c.tensor;
+      if (t === undefined) throw new Error(`${c.label}: no shape`);
+      const code = c.code ?? '';
+      expect(code, c.label).toBe(subgroupMatrixStripsWgsl(t));
+      expect(code, c.label).not.toMatch(/\{\{/);
+      const { lds4, stripA, stripB } = stripLayout(t);
+      expect(lds4 * 4, c.label).toBe(t.bk + t.pad);
+      // Strips hold their rows and start 16-byte aligned; padded rows lie an odd number of 16-byte
+      // groups apart (the 8 rows of a matrix load on distinct banks).
+      expect(stripA - 16 * t.fm * lds4, c.label).toBeGreaterThanOrEqual(0);
+      expect([(stripA * 8) % 16, (stripB * 8) % 16], c.label).toEqual([0, 0]);
+      if (t.pad === 8) expect((lds4 * 8) % 32, c.label).toBe(16);
+      expect(c.sharedBytes, c.label).toBe(t.stages * (t.sgM * stripA + t.sgN * stripB) * 8);
+      const loads = [...code.matchAll(/let ([lr])(\d)(\d) = subgroupMatrixLoad<(Left|Right), (row|col)_major>\(&s([ab])\[s[ab]_i\], (\d+)u, (\d+)u\);/g)];
+      expect(loads, c.label).toHaveLength((t.bk / 16) * (t.fm + t.fn));
+      const seen = new Set<string>();
+      for (const [, lr, kk, i, kind, major, arr, off, stride] of loads) {
+        const left = lr === 'l';
+        expect([kind, major, arr], c.label).toEqual(left ? ['Left', 'row', 'a'] : ['Right', 'col', 'b']);
+        expect(Number(off), c.label).toBe(16 * Number(i) * lds4 + 4 * Number(kk));
+        expect(Number(stride), c.label).toBe(lds4);
+        // Robustness's bound: offset + 15 strides + 16 elements, counted as if each vec4 were one half.
+        expect(Number(off) + 15 * lds4 + 16, c.label).toBeLessThanOrEqual(left ? stripA : stripB);
+        seen.add(`${lr}${kk}${i}`);
+      }
+      expect(seen.size, c.label).toBe(loads.length);
+      expect([...code.matchAll(/subgroupMatrixMultiplyAccumulate\(l(\d)\d, r(\d)\d,/g)].every(([, a, b]) => a === b), c.label).toBe(true);
+      expect(code.match(/subgroupMatrixMultiplyAccumulate\(/g), c.label).toHaveLength((t.bk / 16) * t.fm * t.fn);
+      expect(code.match(/subgroupMatrixStore</g), c.label).toHaveLength(t.fm * t.fn);
+    }
   });
 });
 
