@@ -287,6 +287,10 @@ export interface PipeOptions {
    * row of multiply-accumulates (FN + 1 operand matrices live instead of FM + FN).
    */
   order?: 0 | 1;
+  /** subgroup-matrix-strips.wgsl only: strips without the slack elements (`/ns`; see stripLayout). */
+  noSlack?: true;
+  /** Block rows per raster group (common.wgsl's GROUP_M; `/g<n>`, default 8). */
+  groupM?: number;
 }
 
 /**
@@ -324,6 +328,8 @@ export interface TensorShape {
   stages: 1 | 2;
   pad: number;
   order: 0 | 1;
+  /** Strips of subgroup-matrix-strips.wgsl without slack (see stripLayout). */
+  noSlack?: boolean;
 }
 
 /**
@@ -333,9 +339,9 @@ export interface TensorShape {
  * counted as if every vec4 element held one half (the robustness transform's bound; see the
  * kernel's header). An even slack keeps every strip 16-byte aligned.
  */
-export function stripLayout(t: Pick<TensorShape, 'fm' | 'fn' | 'bk' | 'pad'>): { lds4: number; slack: number; stripA: number; stripB: number } {
+export function stripLayout(t: Pick<TensorShape, 'fm' | 'fn' | 'bk' | 'pad' | 'noSlack'>): { lds4: number; slack: number; stripA: number; stripB: number } {
   const lds4 = (t.bk + t.pad) / 4;
-  const slack = roundUp(Math.max(0, 4 * (t.bk / 16 - 1) + 16 - lds4), 2);
+  const slack = t.noSlack === true ? 0 : roundUp(Math.max(0, 4 * (t.bk / 16 - 1) + 16 - lds4), 2);
   return { lds4, slack, stripA: 16 * t.fm * lds4 + slack, stripB: 16 * t.fn * lds4 + slack };
 }
 
@@ -381,13 +387,16 @@ export function subgroupMatrixStripsWgsl(t: TensorShape): string {
 
 /** A configuration of subgroup-matrix-strips.wgsl (label `cst-…`, otherwise as subgroupMatrixPipeConfig). */
 export function subgroupMatrixStripsConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
-  const shape: TensorShape = { sgM, sgN, fm, fn, bk, stages: opts.stages ?? 2, pad: opts.pad ?? 8, order: opts.order ?? 0 };
-  const pipe = subgroupMatrixPipeConfig(sgM, sgN, fm, fn, bk, opts);
+  const shape: TensorShape = { sgM, sgN, fm, fn, bk, stages: opts.stages ?? 2, pad: opts.pad ?? 8, order: opts.order ?? 0, ...(opts.noSlack === true ? { noSlack: true } : {}) };
+  const pipe = subgroupMatrixPipeConfig(sgM, sgN, fm, fn, bk, { stages: shape.stages, pad: opts.pad ?? 8, order: shape.order });
   const { stripA, stripB } = stripLayout(shape);
+  const suffix = `${opts.noSlack === true ? '/ns' : ''}${opts.groupM === undefined ? '' : `/g${opts.groupM}`}${opts.splitK === undefined ? '' : `/k${opts.splitK}`}`;
   return {
     ...pipe,
-    label: pipe.label.replace(/^pipe-/, 'cst-'),
-    constants: {},
+    label: `${pipe.label.replace(/^pipe-/, 'cst-')}${suffix}`,
+    constants: opts.groupM === undefined ? {} : { GROUP_M: opts.groupM },
+    tensor: shape,
+    ...(opts.splitK === undefined ? {} : { splitK: opts.splitK }),
     sharedBytes: shape.stages * (sgM * stripA + sgN * stripB) * 8,
     code: subgroupMatrixStripsWgsl(shape),
   };
@@ -478,15 +487,25 @@ export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 4 }),
   subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 8 }),
   subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 4 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { order: 1 }),
   subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 32),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { stages: 1 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { order: 1 }),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 16),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 32),
   subgroupMatrixStripsConfig(2, 4, 4, 4, 16),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 32),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 2 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 4 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 8 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { noSlack: true }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, order: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, groupM: 4 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, groupM: 16 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { stages: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 16, { noSlack: true }),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 16, { stages: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(4, 2, 2, 4, 32, { stages: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(2, 4, 4, 4, 16, { stages: 1, noSlack: true }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 2 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 4 }),
+  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 8 }),
 ];
 
 /** Split-K candidates run only where their block count is below this (short prompts). */
