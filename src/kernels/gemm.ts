@@ -8,8 +8,9 @@
  *   regblock/f16     the same with f16 storage (half the traffic), f32 multiply-add and accumulation;
  *   regblock-hfma    f16 storage and packed f16 multiply-add inside each k tile, f32 across tiles;
  *   subgroup-matrix  f16 tensor cores (chromium-experimental-subgroup-matrix), f32 accumulation;
- *                    subgroup pieces, block shape, stages and load order autotuned; split-K with
- *                    a reduce pass for short prompts.
+ *                    generated per configuration with literal matrix-load offsets; subgroup
+ *                    pieces, block shape, tile depth and stages autotuned; split-K with a reduce
+ *                    pass for short prompts.
  * The main layout is C = A·Wᵀ with W [N,K] as framework linear layers store it (variants without a
  * suffix); `-ab` variants compute the textbook C = A·B with B [K,N]. C is always f32.
  */
@@ -27,9 +28,7 @@ import regblockKcWgsl from '../../shaders/gemm/regblock-kc.wgsl?raw';
 import regblockKcIoF32Wgsl from '../../shaders/gemm/regblock-kc-io-f32.wgsl?raw';
 import regblockKcIoF16Wgsl from '../../shaders/gemm/regblock-kc-io-f16.wgsl?raw';
 import reduceWgsl from '../../shaders/gemm/reduce.wgsl?raw';
-import subgroupMatrixPipeWgsl from '../../shaders/gemm/subgroup-matrix-pipe.wgsl?raw';
-import subgroupMatrixStripsBody from '../../shaders/gemm/subgroup-matrix-strips.wgsl?raw';
-import tensorStageWgsl from '../../shaders/gemm/tensor-stage.wgsl?raw';
+import subgroupMatrixBody from '../../shaders/gemm/subgroup-matrix.wgsl?raw';
 import { emptyBuffer, readWords, uniformBuffer } from '../gpu/buffers';
 import { type GpuContext, maxBindingBytes, maxWorkgroupsPerDim } from '../gpu/device';
 import { SkipCase, errorMessage } from '../gpu/errors';
@@ -133,7 +132,7 @@ function filledMatrix(storage: GemmStorage, seedWord: number, ld: number): Eleme
 }
 
 /** The GEMM kernels, each assembled by buildGemmWgsl from its body and the shared pieces. */
-export type GemmKernelCode = 'naive' | 'tiled' | 'regblock' | 'regblock-kc' | 'subgroup-matrix-pipe' | 'subgroup-matrix-strips';
+export type GemmKernelCode = 'naive' | 'tiled' | 'regblock' | 'regblock-kc' | 'subgroup-matrix';
 
 const XYZW = ['x', 'y', 'z', 'w'] as const;
 const MICRO_ROWS = [0, 1, 2, 3, 4, 5, 6, 7] as const;
@@ -175,8 +174,7 @@ function regblockMath(math: GemmMath): Record<'DECLARE' | 'STEP' | 'FOLD', strin
 export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math: GemmMath): string {
   const halfMath = math === 'hfma' || math === 'tensor';
   if (halfMath && storage !== 'f16') throw new Error(`internal: ${math} math needs f16 storage`);
-  const tensorKernel = kernel === 'subgroup-matrix-pipe' || kernel === 'subgroup-matrix-strips';
-  if (tensorKernel !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
+  if ((kernel === 'subgroup-matrix') !== (math === 'tensor')) throw new Error(`internal: ${kernel} does not do ${math} math`);
   if ((kernel === 'naive' || kernel === 'tiled') && storage !== 'f32') throw new Error(`internal: ${kernel} is f32 only`);
   if (kernel === 'regblock-kc' && math !== 'f32') throw new Error('internal: regblock-kc does f32 math');
   const io = storage === 'f32' ? [ioF32Wgsl] : [ioF16Wgsl, halfMath ? halfF16Wgsl : halfF32Wgsl];
@@ -197,11 +195,8 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
     case 'regblock-kc':
       pieces.push(regblockKcWgsl, ...io, storage === 'f32' ? regblockKcIoF32Wgsl : regblockKcIoF16Wgsl);
       break;
-    case 'subgroup-matrix-pipe':
-      pieces.push(subgroupMatrixPipeWgsl, ...io, tensorStageWgsl);
-      break;
-    case 'subgroup-matrix-strips':
-      pieces.push(subgroupMatrixStripsBody, ...io, tensorStageWgsl);
+    case 'subgroup-matrix':
+      pieces.push(subgroupMatrixBody, ...io);
       break;
   }
   return [halfMath ? 'enable f16;' : '', pieces[0] ?? '', commonWgsl, ...pieces.slice(1)].join('\n');
@@ -210,8 +205,7 @@ export function buildGemmWgsl(kernel: GemmKernelCode, storage: GemmStorage, math
 const REGBLOCK_F32 = buildGemmWgsl('regblock', 'f32', 'f32');
 const REGBLOCK_KC_F32 = buildGemmWgsl('regblock-kc', 'f32', 'f32');
 const REGBLOCK_KC_F16 = buildGemmWgsl('regblock-kc', 'f16', 'f32');
-const SUBGROUP_MATRIX_PIPE = buildGemmWgsl('subgroup-matrix-pipe', 'f16', 'tensor');
-const SUBGROUP_MATRIX_STRIPS = buildGemmWgsl('subgroup-matrix-strips', 'f16', 'tensor');
+const SUBGROUP_MATRIX = buildGemmWgsl('subgroup-matrix', 'f16', 'tensor');
 
 /** A block-shape configuration: override constants and the block it covers. */
 export interface GemmConfig {
@@ -230,7 +224,7 @@ export interface GemmConfig {
   stagedK: number;
   /** Split-K (tensor-core kernel only): the k range is cut into about this many splits. */
   splitK?: number;
-  /** Tensor-core configurations: their shape (subgroup-matrix-strips.wgsl is generated from it). */
+  /** Tensor-core configurations: their shape (their subgroup-matrix.wgsl is generated from it). */
   tensor?: TensorShape;
 }
 
@@ -273,132 +267,67 @@ export function regblockKcConfig(bk: number, prefetch: boolean, storage: GemmSto
   };
 }
 
-/** Options of a subgroup-matrix-pipe configuration beyond its shape. */
-export interface PipeOptions {
-  /** Workgroup buffers: 2 (one barrier per tile) or 1 (two barriers, half the workgroup memory). */
-  stages?: 1 | 2;
-  /** Halves of padding per staged row (8: conflict-free matrix loads; 0 or 16 to measure strides). */
-  pad?: 0 | 8 | 16;
-  /** Split-K into about this many k ranges (a reduce pass adds their partial results). */
-  splitK?: number;
-  /**
-   * Order of the matrix loads in a 16-deep step: 0, all FM left and FN right matrices, then the
-   * FM×FN multiply-accumulates; 1, the FN right matrices, then one left matrix at a time with its
-   * row of multiply-accumulates (FN + 1 operand matrices live instead of FM + FN).
-   */
-  order?: 0 | 1;
-  /** subgroup-matrix-strips.wgsl only: strips without the slack elements (`/ns`; see stripLayout). */
-  noSlack?: true;
-  /** Block rows per raster group (common.wgsl's GROUP_M; `/g<n>`, default 8). */
-  groupM?: number;
-}
-
-/**
- * Configurations of subgroup-matrix-pipe.wgsl: SG_M×SG_N subgroups of 32, each an FM×FN grid of
- * 16×16 result matrices, so the block is (16·FM·SG_M)×(16·FN·SG_N).
- */
-export function subgroupMatrixPipeConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
-  const stages = opts.stages ?? 2;
-  const pad = opts.pad ?? 8;
-  const order = opts.order ?? 0;
-  const bm = 16 * fm * sgM;
-  const bn = 16 * fn * sgN;
-  const label = `pipe-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${stages === 2 ? '' : `/s${stages}`}${order === 1 ? '/o1' : ''}${pad === 8 ? '' : `/p${pad}`}${opts.splitK === undefined ? '' : `/k${opts.splitK}`}`;
-  return {
-    label,
-    constants: { SG_M: sgM, SG_N: sgN, FM: fm, FN: fn, BK: bk, STAGES: stages, PAD: pad, ORDER: order },
-    bm,
-    bn,
-    invocations: 32 * sgM * sgN,
-    sharedBytes: stages * (bm + bn) * (bk + pad) * 2,
-    code: SUBGROUP_MATRIX_PIPE,
-    stagedK: bk,
-    ...(opts.splitK === undefined ? {} : { splitK: opts.splitK }),
-    tensor: { sgM, sgN, fm, fn, bk, stages, pad, order },
-  };
-}
-
-/** The shape of a tensor-core configuration (see subgroupMatrixPipeConfig). */
+/** The shape of a tensor-core configuration (subgroup-matrix.wgsl). */
 export interface TensorShape {
+  /** Subgroups along m and n. */
   sgM: number;
   sgN: number;
+  /** 16×16 result matrices per subgroup along m and n. */
   fm: 2 | 4;
   fn: 2 | 4;
+  /** k depth of one staged tile (a multiple of 16). */
   bk: number;
+  /** Workgroup buffers: 2 (one barrier per tile) or 1 (two barriers, half the workgroup memory). */
   stages: 1 | 2;
-  pad: number;
-  order: 0 | 1;
-  /** Strips of subgroup-matrix-strips.wgsl without slack (see stripLayout). */
-  noSlack?: boolean;
 }
 
-/**
- * Layout of subgroup-matrix-strips.wgsl's workgroup strips: LDS4 vec4<f16> per staged row, and per
- * strip its rows plus `slack` elements, enough that the last matrix load of a strip (offset
- * 16·(F-1)·LDS4 + 4·(BK/16-1), 16 rows LDS4 apart, 16 elements wide) ends inside the strip even
- * counted as if every vec4 element held one half (the robustness transform's bound; see the
- * kernel's header). An even slack keeps every strip 16-byte aligned.
- */
-export function stripLayout(t: Pick<TensorShape, 'fm' | 'fn' | 'bk' | 'pad' | 'noSlack'>): { lds4: number; slack: number; stripA: number; stripB: number } {
-  const lds4 = (t.bk + t.pad) / 4;
-  const slack = t.noSlack === true ? 0 : roundUp(Math.max(0, 4 * (t.bk / 16 - 1) + 16 - lds4), 2);
-  return { lds4, slack, stripA: 16 * t.fm * lds4 + slack, stripB: 16 * t.fn * lds4 + slack };
-}
+/** Staged row stride of subgroup-matrix.wgsl in vec4<f16>: BK halves and 8 of padding. */
+export const tensorRowVec4 = (bk: number): number => (bk + 8) / 4;
 
 /**
- * subgroup-matrix-strips.wgsl for one shape: its constants, the accumulators c<i><j>, the
- * multiply-accumulates of one BK-deep tile with every matrix load at a literal offset (ORDER 0: all
- * FM left and FN right matrices of a 16-deep step, then its FM×FN products; ORDER 1: the FN right
- * matrices, then one left matrix at a time with its row of products) and the result stores.
+ * subgroup-matrix.wgsl for one shape: its constants, the accumulators c<i><j>, the
+ * multiply-accumulates of one BK-deep tile (per 16-deep step the FM left and FN right matrices, each
+ * loaded at a literal offset into its subgroup's strip, then the FM×FN products) and the result
+ * stores.
  */
-export function subgroupMatrixStripsWgsl(t: TensorShape): string {
-  const { lds4, stripA, stripB } = stripLayout(t);
+export function subgroupMatrixWgsl(t: TensorShape): string {
+  const lds4 = tensorRowVec4(t.bk);
   const rows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-  const header = [
-    `const SG_M = ${t.sgM}u;`,
-    `const SG_N = ${t.sgN}u;`,
-    `const FM = ${t.fm}u;`,
-    `const FN = ${t.fn}u;`,
-    `const BK = ${t.bk}u;`,
-    `const STAGES = ${t.stages}u;`,
-    `const LDS4 = ${lds4}u;         // staged row stride in vec4<f16> (BK halves + ${t.pad} of padding)`,
-    `const STRIP_A = ${stripA}u;     // ${16 * t.fm} rows + ${stripA - 16 * t.fm * lds4} elements of slack`,
-    `const STRIP_B = ${stripB}u;`,
-  ].join('\n');
+  const header = [`const SG_M = ${t.sgM}u;`, `const SG_N = ${t.sgN}u;`, `const FM = ${t.fm}u;`, `const FN = ${t.fn}u;`, `const BK = ${t.bk}u;`, `const STAGES = ${t.stages}u;`].join('\n');
   const acc = rows(t.fm).map((i) => `  ${rows(t.fn).map((j) => `var c${i}${j} = Result();`).join(' ')}`).join('\n');
-  const left = (kk: number, i: number): string => `    let l${kk}${i} = subgroupMatrixLoad<Left, row_major>(&sa[sa_i], ${16 * i * lds4 + 4 * kk}u, ${lds4}u);`;
-  const right = (kk: number, j: number): string => `    let r${kk}${j} = subgroupMatrixLoad<Right, col_major>(&sb[sb_i], ${16 * j * lds4 + 4 * kk}u, ${lds4}u);`;
-  const mma = (kk: number, i: number, j: number): string => `    c${i}${j} = subgroupMatrixMultiplyAccumulate(l${kk}${i}, r${kk}${j}, c${i}${j});`;
   const step: string[] = [];
   for (let kk = 0; kk < t.bk / 16; kk++) {
     step.push(`    // k ${16 * kk} .. ${16 * kk + 15} of the tile`);
-    if (t.order === 0) {
-      step.push(...rows(t.fm).map((i) => left(kk, i)), ...rows(t.fn).map((j) => right(kk, j)));
-      for (const i of rows(t.fm)) step.push(...rows(t.fn).map((j) => mma(kk, i, j)));
-    } else {
-      step.push(...rows(t.fn).map((j) => right(kk, j)));
-      for (const i of rows(t.fm)) step.push(left(kk, i), ...rows(t.fn).map((j) => mma(kk, i, j)));
-    }
+    step.push(...rows(t.fm).map((i) => `    let l${kk}${i} = subgroupMatrixLoad<Left, row_major>(&sa[sa_i], ${16 * i * lds4 + 4 * kk}u, ${lds4}u);`));
+    step.push(...rows(t.fn).map((j) => `    let r${kk}${j} = subgroupMatrixLoad<Right, col_major>(&sb[sb_i], ${16 * j * lds4 + 4 * kk}u, ${lds4}u);`));
+    for (const i of rows(t.fm)) step.push(...rows(t.fn).map((j) => `    c${i}${j} = subgroupMatrixMultiplyAccumulate(l${kk}${i}, r${kk}${j}, c${i}${j});`));
   }
   const store = rows(t.fm).flatMap((i) => rows(t.fn).map((j) => `  subgroupMatrixStore<row_major>(&c, o + ${16 * i}u * p.ldc + ${16 * j}u, c${i}${j}, p.ldc);`));
   const slots: Record<string, string> = { HEADER: header, ACC: acc, STEP: step.join('\n'), STORE: store.join('\n') };
-  return SUBGROUP_MATRIX_STRIPS.replace(/\{\{(HEADER|ACC|STEP|STORE)\}\}/g, (_, name: string) => slots[name] ?? '');
+  return SUBGROUP_MATRIX.replace(/\{\{(HEADER|ACC|STEP|STORE)\}\}/g, (_, name: string) => slots[name] ?? '');
 }
 
-/** A configuration of subgroup-matrix-strips.wgsl (label `cst-…`, otherwise as subgroupMatrixPipeConfig). */
-export function subgroupMatrixStripsConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: PipeOptions = {}): GemmConfig {
-  const shape: TensorShape = { sgM, sgN, fm, fn, bk, stages: opts.stages ?? 2, pad: opts.pad ?? 8, order: opts.order ?? 0, ...(opts.noSlack === true ? { noSlack: true } : {}) };
-  const pipe = subgroupMatrixPipeConfig(sgM, sgN, fm, fn, bk, { stages: shape.stages, pad: opts.pad ?? 8, order: shape.order });
-  const { stripA, stripB } = stripLayout(shape);
-  const suffix = `${opts.noSlack === true ? '/ns' : ''}${opts.groupM === undefined ? '' : `/g${opts.groupM}`}${opts.splitK === undefined ? '' : `/k${opts.splitK}`}`;
+/**
+ * A configuration of subgroup-matrix.wgsl: SG_M×SG_N subgroups of 32, each an FM×FN grid of 16×16
+ * result matrices, so the block is (16·FM·SG_M)×(16·FN·SG_N); its code generated for the shape.
+ * Labels `cst-<block>/<piece>[/s1][/k<splits>]` (cst: constant offsets, the session-3 kernel).
+ */
+export function subgroupMatrixConfig(sgM: number, sgN: number, fm: 2 | 4, fn: 2 | 4, bk: number, opts: { stages?: 1 | 2; splitK?: number } = {}): GemmConfig {
+  const shape: TensorShape = { sgM, sgN, fm, fn, bk, stages: opts.stages ?? 2 };
+  const bm = 16 * fm * sgM;
+  const bn = 16 * fn * sgN;
+  const label = `cst-${bm}x${bn}x${bk}/${16 * fm}x${16 * fn}${shape.stages === 2 ? '' : `/s${shape.stages}`}${opts.splitK === undefined ? '' : `/k${opts.splitK}`}`;
   return {
-    ...pipe,
-    label: `${pipe.label.replace(/^pipe-/, 'cst-')}${suffix}`,
-    constants: opts.groupM === undefined ? {} : { GROUP_M: opts.groupM },
+    label,
+    constants: {},
+    bm,
+    bn,
+    invocations: 32 * sgM * sgN,
+    sharedBytes: shape.stages * (bm + bn) * tensorRowVec4(bk) * 8,
+    code: subgroupMatrixWgsl(shape),
+    stagedK: bk,
     tensor: shape,
     ...(opts.splitK === undefined ? {} : { splitK: opts.splitK }),
-    sharedBytes: shape.stages * (sgM * stripA + sgN * stripB) * 8,
-    code: subgroupMatrixStripsWgsl(shape),
   };
 }
 
@@ -461,51 +390,35 @@ export const REGBLOCK_HFMA_CONFIGS: readonly GemmConfig[] = [
 ];
 
 /**
- * Tensor-core candidates (subgroup-matrix-pipe.wgsl). Winners on the H100 (bench/notes/gemm.md):
- * 64×64 pieces in 128×128×16 blocks of 4 subgroups (24 KiB: two workgroups per SM, so one's barrier
- * wait is covered by the other's multiplies) at every large shape, tied with the right-first load
- * order (which won the 128-token gate/up layer by 1%) and single-buffered (the gate/up layer once);
- * split-K of that block into 2, 4 or 8 k ranges for grids under SPLIT_BELOW_BLOCKS blocks (128- and
- * 512-token prompts: 2.8× and 1.26× the best unsplit block). Kept for shapes not measured since: 32×32
- * pieces (won 1024³ and 128-token prompts before split-K) and their split into 4 (second at 128
- * tokens), 32×64 pieces in 128×128×32 blocks of 8 subgroups (the former vec4-staged kernel's 512-token
- * winner, same staging and loop: 0.2265 ms against its 0.2282), 64×32 and 32×64 pieces.
- * Dropped because slower at every measured shape: three stages (36 KiB, 1.7× slower), 32-deep tiles
- * with 64×64 pieces (2-stage 40 KiB 2.5×, single-buffered 20 KiB 1.35×, either load order), split
- * into 16, two tiles in flight in registers, 8-subgroup blocks of 64×64 pieces, 256×128×32 and
- * 64×32-piece 32-deep blocks, 2-subgroup blocks, f16-array staging, unpadded and 32-byte-padded rows.
+ * Tensor-core candidates (subgroup-matrix.wgsl). On the H100 (bench/notes/gemm.md, session 3) a
+ * block shares an SM only while two blocks' workgroup memory fits 48 KiB, so every candidate stays at
+ * ≤ 24 KiB: 128×128 blocks of 8 subgroups with 32×64 pieces, 32-deep and single-buffered (20 KiB:
+ * two blocks, 16 subgroups per SM) win 4096³ (186 TFLOP/s) and 8192³ (196); the same pieces 16-deep
+ * double-buffered and 4 subgroups of 64×64 (both 24 KiB) follow within 2–6%; the single-buffered
+ * 64×64 block split over k into 2 wins the 512-token o layer (116). Split-K candidates (into 2, 4 or
+ * 8 k ranges, only for grids under SPLIT_BELOW_BLOCKS blocks) of the 64×64 block and of the winner,
+ * and 64×64 blocks of 32×32 pieces for small grids (they won 1024³ and 128 tokens before split-K
+ * existed) are kept for the short-prompt shapes; those of the winner and the 32×32 ones are not yet
+ * measured with this kernel. Dropped because slower at every measured shape (session 3): the former
+ * subgroup-matrix-pipe.wgsl (run-time offsets into one array per operand, 1.3–1.5× slower at the same
+ * shapes), anything over 24 KiB (two stages of 32-deep tiles, 128×256 blocks of 8 subgroups, strips
+ * padded for a stricter robustness bound: one block per SM, 1.1–2.6× slower), 32-deep 64×64 pieces
+ * single-buffered (1.4×), the right-first load order and raster groups of 4 or 16 block rows (equal);
+ * sessions 1–2: three stages, two tiles in flight in registers, 2-subgroup blocks, f16-array staging,
+ * unpadded rows.
  */
 export const SUBGROUP_MATRIX_CONFIGS: readonly GemmConfig[] = [
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { order: 1 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { stages: 1 }),
-  subgroupMatrixPipeConfig(4, 2, 2, 4, 32),
-  subgroupMatrixPipeConfig(2, 2, 4, 2, 16),
-  subgroupMatrixPipeConfig(2, 2, 2, 4, 16),
-  subgroupMatrixPipeConfig(2, 2, 2, 2, 16),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 2 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 4 }),
-  subgroupMatrixPipeConfig(2, 2, 4, 4, 16, { splitK: 8 }),
-  subgroupMatrixPipeConfig(2, 2, 2, 2, 16, { splitK: 4 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1 }),
-  subgroupMatrixStripsConfig(2, 4, 4, 4, 16),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 32),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 2 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 4 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 8 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { noSlack: true }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, order: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, groupM: 4 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, groupM: 16 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 32, { stages: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 16, { noSlack: true }),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 16, { stages: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(4, 2, 2, 4, 32, { stages: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(2, 4, 4, 4, 16, { stages: 1, noSlack: true }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 2 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 4 }),
-  subgroupMatrixStripsConfig(2, 2, 4, 4, 16, { stages: 1, noSlack: true, splitK: 8 }),
+  subgroupMatrixConfig(4, 2, 2, 4, 32, { stages: 1 }),
+  subgroupMatrixConfig(4, 2, 2, 4, 16),
+  subgroupMatrixConfig(2, 2, 4, 4, 16),
+  subgroupMatrixConfig(2, 2, 4, 4, 16, { stages: 1 }),
+  subgroupMatrixConfig(2, 2, 2, 2, 16),
+  subgroupMatrixConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 2 }),
+  subgroupMatrixConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 4 }),
+  subgroupMatrixConfig(2, 2, 4, 4, 16, { stages: 1, splitK: 8 }),
+  subgroupMatrixConfig(4, 2, 2, 4, 32, { stages: 1, splitK: 2 }),
+  subgroupMatrixConfig(4, 2, 2, 4, 32, { stages: 1, splitK: 4 }),
+  subgroupMatrixConfig(2, 2, 2, 2, 16, { splitK: 4 }),
 ];
 
 /** Split-K candidates run only where their block count is below this (short prompts). */
@@ -848,7 +761,7 @@ function variants(): GemmVariant[] {
       storage: 'f16',
       math: 'tensor',
       layout: 'nt',
-      code: SUBGROUP_MATRIX_PIPE,
+      code: SUBGROUP_MATRIX_CONFIGS[0]?.code ?? SUBGROUP_MATRIX,
       requires: ['shader-f16', 'chromium-experimental-subgroup-matrix'],
       configs: SUBGROUP_MATRIX_CONFIGS,
       description: 'C = A·Wᵀ, f16 inputs, f32 accumulation on tensor cores (subgroup matrices 16×16×16), autotuned block',

@@ -11,9 +11,8 @@ import {
   gemmSubgroupMatrixSpec,
   softwareSubset,
   splitReduce,
-  subgroupMatrixPipeConfig,
-  subgroupMatrixStripsConfig,
-  subgroupMatrixStripsWgsl,
+  subgroupMatrixConfig,
+  subgroupMatrixWgsl,
 } from '../../src/kernels/gemm';
 import { runSuite } from '../../src/suite/runner';
 import { TEST_RUN, testGpu } from './gpu';
@@ -87,9 +86,9 @@ describe('gemm on a real WebGPU implementation', () => {
       return a.requestDevice({ requiredFeatures: [...features] as GPUFeatureName[] });
     };
     const limit = adapter.limits.maxComputeWorkgroupStorageSize;
-    // The kernels (one subgroup-matrix-pipe.wgsl, one generated subgroup-matrix-strips.wgsl per
-    // shape: split-K and raster-group variants share their shape's) and the split-K reduce pass.
-    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(2 + new Set(SUBGROUP_MATRIX_CONFIGS.filter((c) => c.label.startsWith('cst-')).map((c) => c.code)).size);
+    // The kernels (one subgroup-matrix.wgsl generated per shape; split-K variants share their
+    // shape's) and the split-K reduce pass.
+    expect(gemmSubgroupMatrixSpec.wgsl).toHaveLength(1 + new Set(SUBGROUP_MATRIX_CONFIGS.map((c) => c.code)).size);
     for (const code of gemmSubgroupMatrixSpec.wgsl) {
       const device = await fresh();
       const messages = (await device.createShaderModule({ code }).getCompilationInfo()).messages.filter((m) => m.type !== 'info').map((m) => `${m.lineNum}: ${m.message}`);
@@ -99,25 +98,18 @@ describe('gemm on a real WebGPU implementation', () => {
     const failures: string[] = [];
     for (const c of SUBGROUP_MATRIX_CONFIGS) {
       // The null adapter allows 16 KiB of workgroup memory (and subgroups of up to 128, so blocks of
-      // 4 subgroups): configurations over it compile without row padding and, where still over, with
-      // 32×32 pieces, keeping their stage count, load order and tile depth (the generated kernel's
-      // 32-deep strips, with their slack, only single-buffered). The 64×64-piece code is compiled by
-      // the configurations that fit.
+      // 4 subgroups): configurations over it compile with 32×32 pieces in 2×2 subgroups, keeping
+      // their stage count and tile depth. The 64×64- and 32×64-piece code is compiled by the
+      // configurations that fit.
       const shape = c.tensor;
       if (shape === undefined) throw new Error(`${c.label}: no tensor shape`);
-      const strips = c.label.startsWith('cst-');
-      const opts = (t: TensorShape) => ({ stages: t.stages, pad: t.pad as 0 | 8 | 16, order: t.order, ...(t.noSlack === true ? { noSlack: true as const } : {}) });
-      const bytes = (t: TensorShape): number => (strips ? subgroupMatrixStripsConfig : subgroupMatrixPipeConfig)(t.sgM, t.sgN, t.fm, t.fn, t.bk, opts(t)).sharedBytes;
-      let fitted = shape;
-      if (bytes(fitted) > limit) fitted = { ...fitted, pad: 0 };
-      if (bytes(fitted) > limit) fitted = { ...fitted, sgM: 2, sgN: 2, fm: 2, fn: 2 };
-      if (bytes(fitted) > limit) fitted = { ...fitted, stages: 1 };
+      const bytes = (t: TensorShape): number => subgroupMatrixConfig(t.sgM, t.sgN, t.fm, t.fn, t.bk, { stages: t.stages }).sharedBytes;
+      const fitted: TensorShape = bytes(shape) > limit ? { ...shape, sgM: 2, sgN: 2, fm: 2, fn: 2 } : shape;
       expect(bytes(fitted), c.label).toBeLessThanOrEqual(limit);
-      const k: Record<string, number> = strips ? { ...c.constants } : { ...c.constants, PAD: fitted.pad, SG_M: fitted.sgM, SG_N: fitted.sgN, FM: fitted.fm, FN: fitted.fn };
       const device = await fresh();
-      const module = device.createShaderModule({ code: strips ? subgroupMatrixStripsWgsl(fitted) : (c.code ?? '') });
+      const module = device.createShaderModule({ code: fitted === shape ? (c.code ?? '') : subgroupMatrixWgsl(fitted) });
       device.pushErrorScope('validation');
-      await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: k } }).catch((e: unknown) => failures.push(`${c.label}: ${String(e)}`));
+      await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: { ...c.constants } } }).catch((e: unknown) => failures.push(`${c.label}: ${String(e)}`));
       const e = await device.popErrorScope();
       if (e) failures.push(`${c.label}: ${e.message}`);
       device.destroy();

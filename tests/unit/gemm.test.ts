@@ -15,8 +15,8 @@ import {
   gemmTolerance,
   loadsFit,
   splitRange,
-  stripLayout,
-  subgroupMatrixStripsWgsl,
+  subgroupMatrixWgsl,
+  tensorRowVec4,
   tuneBatch,
   type ElementAt,
 } from '../../src/kernels/gemm';
@@ -122,38 +122,35 @@ describe('gemm configurations', () => {
   });
 });
 
-describe('gemm tensor-core strips kernel', () => {
-  it('loads every 16×16 operand matrix once per 16-deep step at a literal offset that ends inside its strip', () => {
-    const strips = SUBGROUP_MATRIX_CONFIGS.filter((c) => c.label.startsWith('cst-'));
-    expect(strips.length).toBeGreaterThan(0);
-    for (const c of strips) {
+describe('gemm tensor-core kernel', () => {
+  it('loads every 16×16 operand matrix once per 16-deep step, at a literal offset inside its strip', () => {
+    for (const c of SUBGROUP_MATRIX_CONFIGS) {
       const t = c.tensor;
       if (t === undefined) throw new Error(`${c.label}: no shape`);
       const code = c.code ?? '';
-      expect(code, c.label).toBe(subgroupMatrixStripsWgsl(t));
+      expect(code, c.label).toBe(subgroupMatrixWgsl(t));
       expect(code, c.label).not.toMatch(/\{\{/);
-      const { lds4, stripA, stripB } = stripLayout(t);
-      expect(lds4 * 4, c.label).toBe(t.bk + t.pad);
-      // Strips hold their rows and start 16-byte aligned; padded rows lie an odd number of 16-byte
-      // groups apart (the 8 rows of a matrix load on distinct banks).
-      expect(stripA - 16 * t.fm * lds4, c.label).toBeGreaterThanOrEqual(0);
-      expect([(stripA * 8) % 16, (stripB * 8) % 16], c.label).toEqual([0, 0]);
-      if (t.pad === 8) expect((lds4 * 8) % 32, c.label).toBe(16);
-      expect(c.sharedBytes, c.label).toBe(t.stages * (t.sgM * stripA + t.sgN * stripB) * 8);
+      const lds4 = tensorRowVec4(t.bk);
+      // Padded rows lie an odd number of 16-byte groups apart (the 8 rows of a matrix load on
+      // distinct banks); strips are whole rows, so every strip and row starts 16-byte aligned.
+      expect((lds4 * 8) % 32, c.label).toBe(16);
+      const strip = { a: 16 * t.fm * lds4, b: 16 * t.fn * lds4 };
+      expect(c.sharedBytes, c.label).toBe(t.stages * (t.sgM * strip.a + t.sgN * strip.b) * 8);
       const loads = [...code.matchAll(/let ([lr])(\d)(\d) = subgroupMatrixLoad<(Left|Right), (row|col)_major>\(&s([ab])\[s[ab]_i\], (\d+)u, (\d+)u\);/g)];
       expect(loads, c.label).toHaveLength((t.bk / 16) * (t.fm + t.fn));
       const seen = new Set<string>();
       for (const [, lr, kk, i, kind, major, arr, off, stride] of loads) {
         const left = lr === 'l';
         expect([kind, major, arr], c.label).toEqual(left ? ['Left', 'row', 'a'] : ['Right', 'col', 'b']);
+        // Matrix i of the subgroup's strip (rows 16i ..), k columns 16kk .. (4 vec4 each).
         expect(Number(off), c.label).toBe(16 * Number(i) * lds4 + 4 * Number(kk));
         expect(Number(stride), c.label).toBe(lds4);
-        // Robustness's bound, counted as if each vec4 were one half (offset + 15 strides + 16
-        // elements), or without slack the matrix itself (its last row's 4 vec4).
-        expect(Number(off) + 15 * lds4 + (t.noSlack === true ? 4 : 16), c.label).toBeLessThanOrEqual(left ? stripA : stripB);
+        // Its last row's 16 halves (4 vec4) end inside the strip.
+        expect(Number(off) + 15 * lds4 + 4, c.label).toBeLessThanOrEqual(left ? strip.a : strip.b);
         seen.add(`${lr}${kk}${i}`);
       }
       expect(seen.size, c.label).toBe(loads.length);
+      // Each product pairs the left and right matrices of the same 16-deep step.
       expect([...code.matchAll(/subgroupMatrixMultiplyAccumulate\(l(\d)\d, r(\d)\d,/g)].every(([, a, b]) => a === b), c.label).toBe(true);
       expect(code.match(/subgroupMatrixMultiplyAccumulate\(/g), c.label).toHaveLength((t.bk / 16) * t.fm * t.fn);
       expect(code.match(/subgroupMatrixStore</g), c.label).toHaveLength(t.fm * t.fn);
