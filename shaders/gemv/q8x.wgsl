@@ -230,6 +230,44 @@ fn quantize_x(@builtin(global_invocation_id) gid: vec3<u32>) {
   gxb[b * qp.qb + j] = qb.ds;
 }
 
+// quantize_x8: eight invocations per block, one X vec4 each, so a subgroup's X loads are contiguous
+// and a block's serial work is one vec4's, not eight. amax and S meet in workgroup memory (any subgroup
+// size works); the result is bit for bit quant_block's (max and the integer sum do not depend on order).
+var<workgroup> q8m: array<f32, 64>;
+var<workgroup> q8w: array<u32, 64>;
+var<workgroup> q8s: array<i32, 64>;
+
+/** XQ = 0, 8-lane form: invocation 8·(b·qb + j) + t quantizes X vec4 8j + t of row b. */
+@compute @workgroup_size(64)
+fn quantize_x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let total = 8u * p.batch * qp.qb;
+  // Invocations past the end take part in the barriers only.
+  let i = min(gid.x, total - 1u);
+  let b = i / (8u * qp.qb);
+  let v = i % (8u * qp.qb);
+  let xv = x_vec(b, v);
+  let a = abs(xv);
+  q8m[li] = max(max(a.x, a.y), max(a.z, a.w));
+  workgroupBarrier();
+  let g = li & ~7u;
+  let amax = max(max(max(q8m[g], q8m[g + 1u]), max(q8m[g + 2u], q8m[g + 3u])), max(max(q8m[g + 4u], q8m[g + 5u]), max(q8m[g + 6u], q8m[g + 7u])));
+  let q = quant4(xv, inv_scale(amax));
+  q8w[li] = pack4xI8(q);
+  q8s[li] = (q.x + q.y) + (q.z + q.w);
+  workgroupBarrier();
+  let t = li & 7u;
+  if (gid.x < total && t < 5u) {
+    let j = v / 8u;
+    if (t < 4u) {
+      // vec2 t of the block: X vec4s 2t (.x) and 2t + 1 (.y).
+      gxq[b * qp.qv + 4u * j + t] = vec2<u32>(q8w[g + 2u * t], q8w[g + 2u * t + 1u]);
+    } else {
+      let sum = ((q8s[g] + q8s[g + 1u]) + (q8s[g + 2u] + q8s[g + 3u])) + ((q8s[g + 4u] + q8s[g + 5u]) + (q8s[g + 6u] + q8s[g + 7u]));
+      gxb[b * qp.qb + j] = vec2<f32>(amax * C127, f32(sum));
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32,
         @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) sg: u32) {

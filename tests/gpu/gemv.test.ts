@@ -111,6 +111,11 @@ describe('gemv on a real WebGPU implementation', () => {
         makeCase(gemvSpec('rowset-q8x', 'int8', { wg: 32, pw, rows, unroll, xq: xq8, spw: spw8 }), { n: 9, k: 1250, b: i % 2 === 0 ? 3 : 1 }),
       ];
     });
+    // The eight-lane quantize pass (xq = 2): B = 3 (blocks of three X rows in one dispatch, the last
+    // workgroup partly past the end), int8's last block past the row, 1 and 16 sets per workgroup.
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 16, pw: 4, rows: 4, unroll: 1, xq: 2, spw: 16 }), { n: 11, k: 2300, b: 3 }));
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int8', { wg: 32, pw: 2, rows: 4, unroll: 2, xq: 2, spw: 1 }), { n: 9, k: 1250, b: 3 }));
+    cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 128, pw: 4, rows: 4, unroll: 1, xq: 2, spw: 4 }), { n: 13, k: 8192, b: 1 }));
     // The workgroup sizes offered on real GPUs (64, 128, 256), on rows long enough to unroll.
     cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 256, pw: 2, rows: 4, unroll: 2, xq: 1, spw: 4 }), { n: 5, k: 8192, b: 1 }));
     cases.push(makeCase(gemvSpec('rowset-q8x', 'int4', { wg: 128, pw: 4, rows: 4, unroll: 2, xq: 0, spw: 1 }), { n: 5, k: 8192, b: 1 }));
@@ -122,7 +127,7 @@ describe('gemv on a real WebGPU implementation', () => {
       expect(r.config?.tuned_ms).toBeUndefined();
     }
     const seen = (key: string): Set<string> => new Set(doc.results.map((r) => String(r.config?.[key])));
-    expect([...seen('x_quant')].sort()).toEqual(['fused', 'pass']);
+    expect([...seen('x_quant')].sort()).toEqual(['fused', 'pass', 'pass8']);
     expect([...seen('sets_per_workgroup')].sort()).toEqual(['1', '16', '4']);
     expect(seen('workgroup')).toEqual(new Set(['16', '32', '64', '128', '256']));
   }, 300_000);

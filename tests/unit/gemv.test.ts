@@ -154,10 +154,11 @@ describe('gemv layout and formulas', () => {
   });
 
   it('offers rowset candidates only where every lane of the workgroup has UNROLL pieces', () => {
-    // int4 16384 columns: 512 units, so even 4-word pieces give 2 per lane at 256 invocations: all 11 shapes.
-    expect(gemvConfigs('rowset', 'int4', { n: 8192, k: 16384, b: 1 }, 512).length).toBe(2 * 11);
+    // int4 16384 columns: 512 units, so even 4-word pieces give 2 per lane at 256 invocations: all 11
+    // shapes at workgroups of 64, 128 and 256.
+    expect(gemvConfigs('rowset', 'int4', { n: 8192, k: 16384, b: 1 }, 512).length).toBe(3 * 11);
     // f32 4096 columns: 1024 unit pieces; 4 per lane at 256 invocations: rows 1, 2, 4 × unroll 1, 2, 4.
-    expect(gemvConfigs('rowset', 'f32', { n: 64, k: 4096, b: 1 }, 1024).length).toBe(18);
+    expect(gemvConfigs('rowset', 'f32', { n: 64, k: 4096, b: 1 }, 1024).length).toBe(27);
     // int4 4096 columns (128 units): 4-word pieces are 128 per row, so not for 256 invocations.
     const mid = gemvConfigs('rowset', 'int4', { n: 4096, k: 4096, b: 1 }, 128);
     expect(mid.some((c) => c.pw === 4 && c.wg === 128)).toBe(true);
@@ -447,12 +448,12 @@ describe('rowset-q8x activation quantization (CPU twin of quant_block in q8x.wgs
 
   it('offers q8x configurations only where every lane has UNROLL pieces, and sizes workgroup memory', () => {
     const all = gemvConfigs('rowset-q8x', 'int4', { n: 4096, k: 4096, b: 1 }, 128);
-    expect(all.length).toBe(24);
+    expect(all.length).toBe(6 * 7);
     for (const c of all) {
       expect(rowsetPieces('int4', 128, c.pw) >= c.unroll * c.wg).toBe(true);
       expect([2, 4]).toContain(c.pw);
       expect([2, 4]).toContain(c.rows);
-      expect([1, 0]).toContain(c.xq);
+      expect([1, 0, 2]).toContain(c.xq);
       expect(c.xq === 1 ? [4] : [1, 4, 16]).toContain(c.spw);
       expect(c.bt).toBe(1);
     }
