@@ -21,7 +21,8 @@
 // before main in the same execution (XQ = 0); on the H100 the separate dispatch was the faster in 37
 // of 38 cases (bench/notes/gemv.md), fusing costs X's f32 reads and the quantization in every
 // workgroup. Lanes over pieces of PW words as in rowset.wgsl
-// (pieces.wgsl: K loop, reduction); one batch column per pass (BT = 1), B > 1 loops over columns.
+// (pieces.wgsl: K loop, reduction); BT = 1, 4 or 8 batch columns per pass over W with the separate
+// quantize pass (each column's X quantized as above; W read once per BT columns), BT = 1 when fused.
 enable subgroups;
 // subgroupAdd is reached by every lane of the workgroup after the K loop (nothing returns early except
 // whole workgroups); the analysis cannot see that the K loop's lane-dependent trip count has ended.
@@ -167,11 +168,19 @@ fn dot_i8(q: vec4<u32>, x0: vec2<u32>, x1: vec2<u32>) -> i32 {
   return s;
 }
 
-/** Adds loaded piece pc (words pc·PW.. of each row) for batch column b. */
-fn add_piece(pe: Piece, pc: u32, b: u32) {
+/** A piece's terms against one batch column: row r adds s[r] · v[r] (rows past ROWS unused). */
+struct Terms {
+  s: vec4<f32>,
+  v: vec4<f32>,
+}
+
+/** Terms of loaded piece pc (words pc·PW.. of each row) against batch column b. */
+fn terms(pe: Piece, pc: u32, b: u32) -> Terms {
   let wo = pc * PW;
+  var v = vec4<f32>();
   if (FORMAT == 3u) {
-    // int4: word wo + t of a row lies in block (wo + t) / 4 and meets X vec2 wo + t.
+    // int4: word wo + t of a row lies in block (wo + t) / 4 and meets X vec2 wo + t; the zero point
+    // is folded in by the piece holding the block's first word: (d_w · d_x) · (isum − 8·S).
     let xb = xb_at(b, wo / 4u);
     let zp = select(0.0, 8.0 * xb.y, wo % 4u == 0u);
     let x0 = xq_at(b, wo);
@@ -185,30 +194,91 @@ fn add_piece(pe: Piece, pc: u32, b: u32) {
       x2 = xq_at(b, wo + 2u);
       x3 = xq_at(b, wo + 3u);
     }
-    acc[0].x = fma(pe.d.x * xb.x, f32(dot_i4(pe.q[0], x0, x1, x2, x3)) - zp, acc[0].x);
+    v.x = f32(dot_i4(pe.q[0], x0, x1, x2, x3));
     if (ROWS > 1u) {
-      acc[2].x = fma(pe.d.y * xb.x, f32(dot_i4(pe.q[1], x0, x1, x2, x3)) - zp, acc[2].x);
+      v.y = f32(dot_i4(pe.q[1], x0, x1, x2, x3));
     }
     if (ROWS > 2u) {
-      acc[4].x = fma(pe.d.z * xb.x, f32(dot_i4(pe.q[2], x0, x1, x2, x3)) - zp, acc[4].x);
-      acc[6].x = fma(pe.d.w * xb.x, f32(dot_i4(pe.q[3], x0, x1, x2, x3)) - zp, acc[6].x);
+      v.z = f32(dot_i4(pe.q[2], x0, x1, x2, x3));
+      v.w = f32(dot_i4(pe.q[3], x0, x1, x2, x3));
     }
+    return Terms(pe.d * xb.x, v - vec4<f32>(zp));
+  }
+  // int8: word wo + t holds elements 4(wo + t)..; X vec2 (wo + t) / 2; block wo / 8 (PW divides 8).
+  let dx = xb_at(b, wo / 8u).x;
+  let x0 = xq_at(b, wo / 2u);
+  var x1 = x0;
+  if (PW > 2u) {
+    x1 = xq_at(b, wo / 2u + 1u);
+  }
+  v.x = f32(dot_i8(pe.q[0], x0, x1));
+  if (ROWS > 1u) {
+    v.y = f32(dot_i8(pe.q[1], x0, x1));
+  }
+  if (ROWS > 2u) {
+    v.z = f32(dot_i8(pe.q[2], x0, x1));
+    v.w = f32(dot_i8(pe.q[3], x0, x1));
+  }
+  return Terms(vec4<f32>(dx), v);
+}
+
+/** Sums slot i (row i / 2, columns 4(i % 2)..+3) += s · v: int4 into acc, int8 into blk (accumulate.wgsl). */
+fn bump(i: u32, s: vec4<f32>, v: vec4<f32>) {
+  if (FORMAT == 3u) {
+    acc[i] = fma(s, v, acc[i]);
   } else {
-    // int8: word wo + t holds elements 4(wo + t)..; X vec2 (wo + t) / 2; block wo / 8 (PW divides 8).
-    let dx = xb_at(b, wo / 8u).x;
-    let x0 = xq_at(b, wo / 2u);
-    var x1 = x0;
-    if (PW > 2u) {
-      x1 = xq_at(b, wo / 2u + 1u);
-    }
-    blk[0].x = fma(dx, f32(dot_i8(pe.q[0], x0, x1)), blk[0].x);
+    blk[i] = fma(s, v, blk[i]);
+  }
+}
+
+/** One batch column (BT = 1): only .x of each slot. */
+fn bump1(i: u32, s: f32, v: f32) {
+  if (FORMAT == 3u) {
+    acc[i].x = fma(s, v, acc[i].x);
+  } else {
+    blk[i].x = fma(s, v, blk[i].x);
+  }
+}
+
+/** Four batch columns' terms into slots 2r + h: row r's s and v across the columns, one fma per row. */
+fn bump4(h: u32, a: Terms, b: Terms, c: Terms, d: Terms) {
+  let s = transpose(mat4x4<f32>(a.s, b.s, c.s, d.s));
+  let v = transpose(mat4x4<f32>(a.v, b.v, c.v, d.v));
+  bump(h, s[0], v[0]);
+  if (ROWS > 1u) {
+    bump(2u + h, s[1], v[1]);
+  }
+  if (ROWS > 2u) {
+    bump(4u + h, s[2], v[2]);
+    bump(6u + h, s[3], v[3]);
+  }
+}
+
+/** Batch column b0 + j (columns past the batch re-read the last one; never stored). */
+fn col(b0: u32, j: u32) -> u32 {
+  return min(b0 + j, p.batch - 1u);
+}
+
+/**
+ * Adds loaded piece pc for batch columns b0..b0+BT-1: the piece's weights are decoded once per
+ * column from registers, each column with its own quantized X, so W is read once per BT columns.
+ */
+fn add_piece(pe: Piece, pc: u32, b0: u32) {
+  let t0 = terms(pe, pc, b0);
+  if (BT == 1u) {
+    bump1(0u, t0.s.x, t0.v.x);
     if (ROWS > 1u) {
-      blk[2].x = fma(dx, f32(dot_i8(pe.q[1], x0, x1)), blk[2].x);
+      bump1(2u, t0.s.y, t0.v.y);
     }
     if (ROWS > 2u) {
-      blk[4].x = fma(dx, f32(dot_i8(pe.q[2], x0, x1)), blk[4].x);
-      blk[6].x = fma(dx, f32(dot_i8(pe.q[3], x0, x1)), blk[6].x);
+      bump1(4u, t0.s.z, t0.v.z);
+      bump1(6u, t0.s.w, t0.v.w);
     }
+    return;
+  }
+  bump4(0u, t0, terms(pe, pc, col(b0, 1u)), terms(pe, pc, col(b0, 2u)), terms(pe, pc, col(b0, 3u)));
+  if (BT > 4u) {
+    bump4(1u, terms(pe, pc, col(b0, 4u)), terms(pe, pc, col(b0, 5u)), terms(pe, pc, col(b0, 6u)), terms(pe, pc, col(b0, 7u)));
   }
 }
 
@@ -278,7 +348,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Row sets g, g + stride, ... (stream_sets in pieces.wgsl): fewer workgroups than sets spread the
   // quantization (XQ = 1) over more rows. The first set's first pieces are loaded before X is
   // quantized, so the weight stream starts while the workgroup quantizes.
-  for (var b = 0u; b < p.batch; b++) {
+  // BT columns per pass over W (BT = 1 when XQ = 1: workgroup memory holds one column of X).
+  for (var b = 0u; b < p.batch; b += BT) {
     let a = prefetch(g * ROWS, li);
     var c = a;
     if (UNROLL > 1u) {

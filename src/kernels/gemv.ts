@@ -460,9 +460,12 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       const shapes: (readonly [number, number, number])[] = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
       const modes: (readonly [number, number])[] = [[1, 4], [0, 1], [0, 4], [0, 16], [2, 1], [2, 4], [2, 16]];
       const wgs = rowsetPieces(format, units, 2) < 512 ? [64, 128, 256] : [128, 256];
-      const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: 1, unroll, pw, xq, spw }))));
+      // Batch tiles of 1, 4 or 8 columns per pass over W with the separate pass (every column's X is
+      // quantized before main starts); fused holds one column in workgroup memory, so B > 1 loops.
+      const qbt = (xq: number): number => (xq === 1 ? 1 : bt);
+      const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: qbt(xq), unroll, pw, xq, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
-      return fitting.length > 0 ? fitting : [1, 0, 2].map((xq) => ({ wg: 64, rows: 2, bt: 1, unroll: 1, pw: 2, xq, spw: 1 }));
+      return fitting.length > 0 ? fitting : [1, 0, 2].map((xq) => ({ wg: 64, rows: 2, bt: qbt(xq), unroll: 1, pw: 2, xq, spw: 1 }));
     }
   }
 }
@@ -566,7 +569,9 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
     const maxShared = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
 
     // Pinning can make candidates equal: keep one of each.
-    const configs = [...new Map(gemvConfigs(variant, format, s, l.units).map((c) => ({ ...c, ...pinned })).map((c) => [JSON.stringify(c), c] as const)).values()].filter(
+    // rowset-q8x fused (xq = 1) holds one column of X in workgroup memory: batch tile 1 whatever is pinned.
+    const q8xTile = (c: GemvConfig): GemvConfig => (q8x ? { ...c, bt: c.xq === 1 ? 1 : (pinned?.bt ?? batchTile(s.b)) } : c);
+    const configs = [...new Map(gemvConfigs(variant, format, s, l.units).map((c) => q8xTile({ ...c, ...pinned })).map((c) => [JSON.stringify(c), c] as const)).values()].filter(
       (c) => c.wg <= maxWg && (!q8x || q8xSharedBytes(c, xBlocks) <= maxShared),
     );
     if (configs.length === 0) throw new SkipCase(`gemv ${variant} needs workgroups of 64-256 invocations (this device allows ${maxWg}) and, for rowset-q8x, workgroup memory for its reduction (this device has ${maxShared} B)`);
@@ -708,8 +713,8 @@ export const GEMV_SQUARES = [4096, 8192, 16384] as const;
  *   quick — 8192² in every variant and format, a few batch sizes (subgroup and rowset);
  *   full  — 4096², 8192², 16384² in every variant and format; Llama-3-8B's decode layers (QKV, O,
  *           gate/up, down, LM head) in subgroup, split-K, rowset and rowset-q8x; the batch sweep
- *           B = 1…64 at 8192² in subgroup and rowset (rowset-q8x handles B > 1 one column per pass
- *           over W, correct but not a batched kernel, so it is swept at B = 1 only).
+ *           B = 1…64 at 8192² in subgroup, rowset and rowset-q8x (int8, int4: batch tiles of 4 or 8
+ *           columns per pass over W since session 3).
  */
 export function gemvCases(preset: Preset): BenchCase[] {
   const cases: BenchCase[] = [];
@@ -752,5 +757,6 @@ export function gemvCases(preset: Preset): BenchCase[] {
     for (const f of ['int8', 'int4'] as const) add('rowset-q8x', f, { n: LLAMA3_8B.hidden, k, b: 1 });
   }
   for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset'] as const) add(v, f, { n: 8192, k: 8192, b });
+  for (const b of DECODE_BATCHES) for (const f of ['int8', 'int4'] as const) add('rowset-q8x', f, { n: 8192, k: 8192, b });
   return cases;
 }

@@ -344,6 +344,7 @@ describe('gemv cases', () => {
     expect(cases.some((c) => c.spec.variant === 'rowset-q8x' && (c.spec.dtype === 'f32' || c.spec.dtype === 'f16'))).toBe(false);
     for (const l of linearLayers(LLAMA3_8B)) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, l.n, l.k, 1)).toBe(true);
     for (const b of DECODE_BATCHES) for (const f of GEMV_FORMATS) for (const v of ['subgroup', 'rowset']) expect(has(v, f, 8192, 8192, b)).toBe(true);
+    for (const b of DECODE_BATCHES) for (const f of ['int8', 'int4']) expect(has('rowset-q8x', f, 8192, 8192, b)).toBe(true);
     // Every full case's weights, rotated, stream far more than the L2 per pass.
     for (const c of cases) {
       const wb = gemvLayout(c.spec.dtype as GemvFormat, c.shape.n ?? 0, c.shape.k ?? 0).weightBytes;
@@ -460,6 +461,10 @@ describe('rowset-q8x activation quantization (CPU twin of quant_block in q8x.wgs
     expect(new Set(all.map((c) => c.wg))).toEqual(new Set([64, 128]));
     expect(new Set(gemvConfigs('rowset-q8x', 'int4', { n: 8192, k: 8192, b: 1 }, 256).map((c) => c.wg))).toEqual(new Set([128, 256]));
     for (const c of gemvConfigs('rowset-q8x', 'int8', { n: 5, k: 77, b: 1 }, 5)) expect(c).toMatchObject({ wg: 64, pw: 2, unroll: 1 });
+    // Batched: the separate passes take batch tiles (4 for B = 3, 8 for B = 64), fused one column per pass.
+    for (const [b, tile] of [[3, 4], [64, 8]] as const) {
+      for (const c of gemvConfigs('rowset-q8x', 'int4', { n: 8192, k: 8192, b }, 256)) expect(c.bt).toBe(c.xq === 1 ? 1 : tile);
+    }
     // 16384-column rows fused: 16 KiB of int8 X + 4 KiB of (d, S) + the reduction slots; fits the H100's 48 KiB.
     expect(q8xSharedBytes({ wg: 256, xq: 1 }, 512)).toBe(8192 + 20480);
     expect(q8xSharedBytes({ wg: 256, xq: 0 }, 512)).toBe(8192);
