@@ -7,14 +7,18 @@
 //   amax = max |x|;  s = 127 / amax rounded toward zero to f32, by integer long division (inv_scale),
 //   so every implementation gets the same bits (WGSL's f32 division may be off by 2.5 ULP);
 //   q = round(x · s) (one correctly rounded f32 multiply, then round-half-to-even), |q| ≤ 127 because
-//   s ≤ 127 / amax;  d = amax · f32(1/127) (one correctly rounded multiply);  S = Σ q.
+//   s ≤ 127 / amax;  d = amax · f32(1/127) (one correctly rounded multiply);  S = Σ q over the
+//   block's X vec4s 0, 2, 4, 6 (the elements that meet int4 low nibbles; int8 does not use S).
 //   amax < 2^-119 (exponent field < 8: zero or nearly) gives s = 0, so q = 0.
 //   The CPU twin is quantizeXBlock in src/kernels/gemv.ts.
 // Sums per x block j and row r:
 //   int8: Σ_k qw·qx exact in i32 (≤ 32·128·127), acc += d_x · isum; the row scale at the end.
-//   int4: Σ_k nib·qx with nibbles spread to bytes (w & 0x0F0F0F0F low, (w >> 4) & 0x0F0F0F0F high),
-//         minus the zero point 8 · S once per block (by the piece holding the block's first word):
-//         acc += (d_w · d_x) · (isum − 8·S). Integer parts below 2^24, so exact in f32.
+//   int4: low nibbles as bytes 0..15 (w & 0x0F0F0F0F), high nibbles left in place and made signed
+//         bytes 16·(nib − 8) by one XOR ((w & 0xF0F0F0F0) ^ 0x80808080: one LOP3 on NVIDIA, where a
+//         shift and a mask took two), so a block gives 16·isum = 16·Σ_lo nib·qx + Σ_hi 16(nib − 8)·qx
+//         − 128·S (the low nibbles' zero point, folded once per block by the piece holding its first
+//         word), and acc += (d_w · d_x/16) · (16·isum): d_x/16 is exact, so this is (d_w · d_x) · isum
+//         with the same roundings. Integer parts below 2^21, so exact in f32.
 // X comes either from workgroup memory, quantized by every workgroup at its start (XQ = 1, fused: no
 // second dispatch, K·1.25 B of workgroup memory, the work repeated per workgroup, which the grid-stride
 // loop over row sets amortizes), or from buffers written by the quantize_x entry point dispatched
@@ -47,6 +51,8 @@ var<workgroup> sxq: array<vec2<u32>, QV>;
 var<workgroup> sxb: array<vec2<f32>, QB>;
 
 const NIB: u32 = 0x0F0F0F0Fu;
+const HIN: u32 = 0xF0F0F0F0u;
+const SIGN: u32 = 0x80808080u;
 // f32(1/127), bits 0x3C010204.
 const C127: f32 = bitcast<f32>(0x3C010204u);
 
@@ -122,7 +128,8 @@ fn quant_block(b: u32, j: u32) -> QBlock {
   let q5 = quant4(v5, s);
   let q6 = quant4(v6, s);
   let q7 = quant4(v7, s);
-  let t = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7));
+  // S over the elements that meet int4 low nibbles (vec4s 0, 2, 4, 6: the .x words of the vec2s).
+  let t = (q0 + q2) + (q4 + q6);
   let sum = (t.x + t.y) + (t.z + t.w);
   let packed = array<vec2<u32>, 4>(
     vec2<u32>(pack4xI8(q0), pack4xI8(q1)),
@@ -146,17 +153,24 @@ fn xb_at(b: u32, j: u32) -> vec2<f32> {
   return gxb[b * qp.qb + j];
 }
 
-/** int4 piece of one row: nibbles spread to bytes against the X bytes of the same elements. */
+/**
+ * int4 piece of one row against the X bytes of the same elements: 16·Σ nib_lo·qx + Σ 16(nib_hi − 8)·qx
+ * (low nibbles as bytes, high nibbles in place made signed by the XOR; see the top).
+ */
 fn dot_i4(q: vec4<u32>, x0: vec2<u32>, x1: vec2<u32>, x2: vec2<u32>, x3: vec2<u32>) -> i32 {
-  var s = dot4I8Packed(q.x & NIB, x0.x) + dot4I8Packed((q.x >> 4u) & NIB, x0.y);
+  var lo = dot4I8Packed(q.x & NIB, x0.x);
+  var hi = dot4I8Packed((q.x & HIN) ^ SIGN, x0.y);
   if (PW > 1u) {
-    s += dot4I8Packed(q.y & NIB, x1.x) + dot4I8Packed((q.y >> 4u) & NIB, x1.y);
+    lo += dot4I8Packed(q.y & NIB, x1.x);
+    hi += dot4I8Packed((q.y & HIN) ^ SIGN, x1.y);
   }
   if (PW > 2u) {
-    s += dot4I8Packed(q.z & NIB, x2.x) + dot4I8Packed((q.z >> 4u) & NIB, x2.y);
-    s += dot4I8Packed(q.w & NIB, x3.x) + dot4I8Packed((q.w >> 4u) & NIB, x3.y);
+    lo += dot4I8Packed(q.z & NIB, x2.x);
+    hi += dot4I8Packed((q.z & HIN) ^ SIGN, x2.y);
+    lo += dot4I8Packed(q.w & NIB, x3.x);
+    hi += dot4I8Packed((q.w & HIN) ^ SIGN, x3.y);
   }
-  return s;
+  return 16 * lo + hi;
 }
 
 /** int8 piece of one row (PW = 2 or 4 words): weight word t meets X word t. */
@@ -179,10 +193,10 @@ fn terms(pe: Piece, pc: u32, b: u32) -> Terms {
   let wo = pc * PW;
   var v = vec4<f32>();
   if (FORMAT == 3u) {
-    // int4: word wo + t of a row lies in block (wo + t) / 4 and meets X vec2 wo + t; the zero point
-    // is folded in by the piece holding the block's first word: (d_w · d_x) · (isum − 8·S).
+    // int4: word wo + t of a row lies in block (wo + t) / 4 and meets X vec2 wo + t; the low nibbles'
+    // zero point is folded in by the piece holding the block's first word: (d_w · d_x/16) · (16·isum).
     let xb = xb_at(b, wo / 4u);
-    let zp = select(0.0, 8.0 * xb.y, wo % 4u == 0u);
+    let zp = select(0.0, 128.0 * xb.y, wo % 4u == 0u);
     let x0 = xq_at(b, wo);
     var x1 = x0;
     var x2 = x0;
@@ -202,7 +216,7 @@ fn terms(pe: Piece, pc: u32, b: u32) -> Terms {
       v.z = f32(dot_i4(pe.q[2], x0, x1, x2, x3));
       v.w = f32(dot_i4(pe.q[3], x0, x1, x2, x3));
     }
-    return Terms(pe.d * xb.x, v - vec4<f32>(zp));
+    return Terms(pe.d * (xb.x * 0.0625), v - vec4<f32>(zp));
   }
   // int8: word wo + t holds elements 4(wo + t)..; X vec2 (wo + t) / 2; block wo / 8 (PW divides 8).
   let dx = xb_at(b, wo / 8u).x;
@@ -323,7 +337,7 @@ fn quantize_x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_inv
   let amax = max(max(max(q8m[g], q8m[g + 1u]), max(q8m[g + 2u], q8m[g + 3u])), max(max(q8m[g + 4u], q8m[g + 5u]), max(q8m[g + 6u], q8m[g + 7u])));
   let q = quant4(xv, inv_scale(amax));
   q8w[li] = pack4xI8(q);
-  q8s[li] = (q.x + q.y) + (q.z + q.w);
+  q8s[li] = (q.x + q.y) + (q.z + q.w);  // S takes the even vec4s only (quant_block)
   workgroupBarrier();
   let t = li & 7u;
   if (gid.x < total && t < 5u) {
@@ -332,7 +346,7 @@ fn quantize_x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_inv
       // vec2 t of the block: X vec4s 2t (.x) and 2t + 1 (.y).
       gxq[b * qp.qv + 4u * j + t] = vec2<u32>(q8w[g + 2u * t], q8w[g + 2u * t + 1u]);
     } else {
-      let sum = ((q8s[g] + q8s[g + 1u]) + (q8s[g + 2u] + q8s[g + 3u])) + ((q8s[g + 4u] + q8s[g + 5u]) + (q8s[g + 6u] + q8s[g + 7u]));
+      let sum = (q8s[g] + q8s[g + 2u]) + (q8s[g + 4u] + q8s[g + 6u]);
       gxb[b * qp.qb + j] = vec2<f32>(amax * C127, f32(sum));
     }
   }

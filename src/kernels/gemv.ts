@@ -254,7 +254,9 @@ export function roundHalfEven(t: number): number {
 
 /**
  * One X block as rowset-q8x quantizes it (quant_block in shaders/gemv/q8x.wgsl): s = invScale127(amax),
- * q = round-half-even(f32(x · s)) in [−127, 127], d = f32(amax · C127), S = Σ q.
+ * q = round-half-even(f32(x · s)) in [−127, 127], d = f32(amax · C127), S = Σ q over the elements
+ * 8t..8t+3 (the X vec4s 0, 2, 4, 6 of a block of 32, which meet int4 low nibbles: the int4 kernel's
+ * zero-point term).
  */
 export function quantizeXBlock(v: ArrayLike<number>): { q: Int8Array; d: number; sum: number } {
   let amax = 0;
@@ -265,7 +267,7 @@ export function quantizeXBlock(v: ArrayLike<number>): { q: Int8Array; d: number;
   for (let i = 0; i < v.length; i++) {
     const qi = roundHalfEven(Math.fround((v[i] ?? 0) * s));
     q[i] = qi;
-    sum += qi;
+    if ((i & 4) === 0) sum += qi;
   }
   return { q, d: Math.fround(amax * C127), sum };
 }
