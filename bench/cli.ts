@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { acquireGpu, type GpuContext } from '../src/gpu/device';
 import { PdbError, errorMessage, isPdbError } from '../src/gpu/errors';
 import { userPeaks } from '../src/peaks/database';
-import { describeContext, formatTable, machineNote, toCsv, toMarkdown } from '../src/report/format';
+import { describeContext, formatTable, machineNote, sweepLines, toCsv, toMarkdown } from '../src/report/format';
 import { parseResultsDoc, type ResultsDoc } from '../src/report/schema';
 import { casesFor } from '../src/suite/registry';
 import { DEFAULT_RUN, runSuite } from '../src/suite/runner';
@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (opts.csv) writeAtomic(opts.csv, toCsv(doc));
     if (opts.md) writeAtomic(opts.md, `${toMarkdown(doc)}\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
-    else process.stdout.write(`${describeContext(doc).join('\n')}\n\n${formatTable(doc)}\n`);
+    else process.stdout.write(`${describeContext(doc).join('\n')}\n\n${formatTable(doc)}\n${sweepLines(doc).map((l) => `${l}\n`).join('')}`);
     const bad = doc.results.filter((r) => r.status === 'failed' || r.status === 'error');
     if (bad.length > 0) progress(`${bad.length} case(s) failed or errored: ${bad.map((r) => r.id).join(', ')}`);
     return bad.length > 0 ? 1 : 0;

@@ -1,6 +1,7 @@
 /** Text renderings of a results document: a console table, Markdown and CSV, all derived from the doc. */
 import { utilization } from './roofline';
 import type { CaseResult, ResultsDoc } from './schema';
+import { describeSweeps } from './sweep';
 
 /** Number with 3 significant digits (k/M suffixes avoided: units are in the column name). */
 export function fmt(x: number | null | undefined, digits = 3): string {
@@ -132,7 +133,14 @@ export function toMarkdown(doc: ResultsDoc): string {
     `| ${COLUMNS.map(([, t]) => t).join(' | ')} |`,
     `|${COLUMNS.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${COLUMNS.map(([k]) => esc(r[k])).join(' | ')} |`),
+    ...sweepLines(doc).map((l) => esc(l)),
   ].join('\n');
+}
+
+/** Batch-sweep summaries (src/report/sweep.ts) after a blank line, or nothing. */
+export function sweepLines(doc: ResultsDoc): string[] {
+  const lines = describeSweeps(doc);
+  return lines.length > 0 ? ['', ...lines.map((l) => `- ${l}`)] : [];
 }
 
 /** CSV with raw numbers (no formatting), one line per result. */
