@@ -296,34 +296,18 @@ fn add_piece(pe: Piece, pc: u32, b0: u32) {
   }
 }
 
-/** XQ = 0: one invocation per (batch column, block) writes the quantized X that main reads. */
-@compute @workgroup_size(64)
-fn quantize_x(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= p.batch * qp.qb) {
-    return;
-  }
-  let b = i / qp.qb;
-  let j = i % qp.qb;
-  let qb = quant_block(b, j);
-  let o = b * qp.qv + 4u * j;
-  gxq[o] = qb.q[0];
-  gxq[o + 1u] = qb.q[1];
-  gxq[o + 2u] = qb.q[2];
-  gxq[o + 3u] = qb.q[3];
-  gxb[b * qp.qb + j] = qb.ds;
-}
-
-// quantize_x8: eight invocations per block, one X vec4 each, so a subgroup's X loads are contiguous
-// and a block's serial work is one vec4's, not eight. amax and S meet in workgroup memory (any subgroup
+// quantize_x (XQ = 0): eight invocations per block, one X vec4 each, so a subgroup's X loads are
+// contiguous and a block's serial work is one vec4's. amax and S meet in workgroup memory (any subgroup
 // size works); the result is bit for bit quant_block's (max and the integer sum do not depend on order).
+// It replaced one invocation per block (quant_block), which lost every one of 26 cases on the H100 by
+// 0.2-1 µs (bench/notes/gemv.md, session 3).
 var<workgroup> q8m: array<f32, 64>;
 var<workgroup> q8w: array<u32, 64>;
 var<workgroup> q8s: array<i32, 64>;
 
-/** XQ = 0, 8-lane form: invocation 8·(b·qb + j) + t quantizes X vec4 8j + t of row b. */
+/** Invocation 8·(b·qb + j) + t quantizes X vec4 8j + t of row b (block j of batch column b). */
 @compute @workgroup_size(64)
-fn quantize_x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+fn quantize_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let total = 8u * p.batch * qp.qb;
   // Invocations past the end take part in the barriers only.
   let i = min(gid.x, total - 1u);

@@ -357,8 +357,7 @@ export interface GemvConfig {
   pw: number;
   /**
    * rowset-q8x: 1 = X quantized by every workgroup into workgroup memory; 0 = by a quantize_x dispatch
-   * first, one invocation per block of 32; 2 = by a quantize_x8 dispatch first, eight per block (one X
-   * vec4 each: contiguous loads, an eighth of the serial work).
+   * first (eight invocations per block of 32, one X vec4 each).
    */
   xq?: number;
   /** rowset-q8x: row sets per workgroup (the grid is ⌈sets / spw⌉ workgroups, each looping over its sets). */
@@ -454,20 +453,19 @@ export function gemvConfigs(variant: GemvVariant, format: GemvFormat, s: GemvSha
       // Rows of fewer than 512 two-word pieces (int4 K < 8192, int8 K < 4096) also get workgroups of
       // 64: int4 K = 4096 is only 128 pieces of 4 words.
       // X quantized by every workgroup (xq = 1) repeats the quantization, and X's L2 reads, once per
-      // workgroup; a separate dispatch (xq = 0: one invocation per block, xq = 2: eight) costs a
-      // dependent dispatch instead. Row sets per workgroup (the kernel loads the next set's first
+      // workgroup; a separate dispatch (xq = 0) costs a dependent dispatch instead. Row sets per workgroup (the kernel loads the next set's first
       // pieces before reducing the current one): 1, 4 or 16 with the separate pass; 4 when fused (the
       // separate pass won 37 of 38 cases on the H100 and fused with 1 or 16 sets never won:
       // bench/notes/gemv.md).
       const shapes: (readonly [number, number, number])[] = [[2, 4, 2], [4, 2, 2], [4, 4, 1], [4, 4, 2]];
-      const modes: (readonly [number, number])[] = [[1, 4], [0, 1], [0, 4], [0, 16], [2, 1], [2, 4], [2, 16]];
+      const modes: (readonly [number, number])[] = [[1, 4], [0, 1], [0, 4], [0, 16]];
       const wgs = rowsetPieces(format, units, 2) < 512 ? [64, 128, 256] : [128, 256];
       // Batch tiles of 1, 4 or 8 columns per pass over W with the separate pass (every column's X is
       // quantized before main starts); fused holds one column in workgroup memory, so B > 1 loops.
       const qbt = (xq: number): number => (xq === 1 ? 1 : bt);
       const all = wgs.flatMap((wg) => shapes.flatMap(([pw, rows, unroll]) => modes.map(([xq, spw]) => ({ wg, rows, bt: qbt(xq), unroll, pw, xq, spw }))));
       const fitting = all.filter((c) => rowsetPieces(format, units, c.pw) >= c.unroll * c.wg);
-      return fitting.length > 0 ? fitting : [1, 0, 2].map((xq) => ({ wg: 64, rows: 2, bt: qbt(xq), unroll: 1, pw: 2, xq, spw: 1 }));
+      return fitting.length > 0 ? fitting : [1, 0].map((xq) => ({ wg: 64, rows: 2, bt: qbt(xq), unroll: 1, pw: 2, xq, spw: 1 }));
     }
   }
 }
@@ -617,10 +615,10 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
         const qparams = own(uniformBuffer(device, new Uint32Array([xBlocks, 4 * xBlocks, 0, 0]), 'gemv-q8x-params'));
         extra.push([5, gxq], [6, gxb], [7, qparams]);
         if (!fused) {
-          // quantize_x(8) reads only FORMAT (and uniforms): one pipeline per format and form, whatever the main kernel's configuration.
-          const eight = cfg.xq === 2;
-          const qp = await getPipeline(device, { label: 'gemv-q8x-quantize', code, entryPoint: eight ? 'quantize_x8' : 'quantize_x', constants: { FORMAT: FORMAT_CODE[format] } });
-          const groups = Math.ceil(((eight ? 8 : 1) * s.b * xBlocks) / 64);
+          // quantize_x reads only FORMAT (and uniforms): one pipeline per format, whatever the main kernel's configuration.
+          const qp = await getPipeline(device, { label: 'gemv-q8x-quantize', code, entryPoint: 'quantize_x', constants: { FORMAT: FORMAT_CODE[format] } });
+          // Eight invocations per X block.
+          const groups = Math.ceil((8 * s.b * xBlocks) / 64);
           if (groups > maxDim) throw new SkipCase(`gemv ${variant}: ${groups} quantization workgroups exceed this device's ${maxDim} per dimension`);
           quantize = { pipeline: qp, groups, bind: bindGroup(device, qp, 'gemv-q8x-quantize', [[2, xBuf], [4, params], [5, gxq], [6, gxb], [7, qparams]]) };
         }
@@ -643,7 +641,7 @@ async function buildGemv(ctx: GpuContext, variant: GemvVariant, format: GemvForm
           workgroup: cfg.wg,
           ...(KERNEL[variant] === subgroupWgsl ? { rows_per_subgroup: cfg.rows } : {}),
           ...(variant === 'rowset' || q8x ? { rows_per_workgroup: cfg.rows, unroll: cfg.unroll, piece_words: rowsetWords(format, cfg.pw) } : {}),
-          ...(q8x ? { x_quant: fused ? 'fused' : cfg.xq === 2 ? 'pass8' : 'pass' } : {}),
+          ...(q8x ? { x_quant: fused ? 'fused' : 'pass' } : {}),
           ...(variant === 'rowset' || q8x ? { sets_per_workgroup: cfg.spw ?? 1, workgroups: grid[0] * grid[1] } : {}),
           batch_tile: cfg.bt,
           ...(variant === 'splitk' ? { splits, chunk_units: chunk } : {}),
