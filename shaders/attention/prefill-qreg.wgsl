@@ -10,8 +10,12 @@
 // the full score and run the same online softmax (in f32, base 2) on it without further exchange.
 // Each K or V vec4 read from workgroup memory feeds RPT rows: TX = 8 with 4 rows halves those reads
 // per FMA against TX = 4 with 2 rows, at the same registers (q and O: 2 RPT D4 / TX vec4).
-// The softmax is updated every KB = 8 keys, with a lazy maximum: a row rescales l and O only when a
+// The softmax is updated every KB keys, with a lazy maximum: a row rescales l and O only when a
 // score exceeds its running maximum by more than TAU (base 2; exact for any maximum, p <= 2^TAU).
+// With RS (session 3) the TX lanes reduce-scatter their RPT * KB partial scores instead of all-reducing
+// them (log2(TX) rounds sending half the values left, not every value every round), so each lane
+// holds NV = RPT * KB / TX full scores of one row and masks and exponentiates only those (1/TX of
+// the exp2); the row maxima are exchanged, and the probabilities all-gathered back for P . V.
 // Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 enable subgroups;
 override HEAD_DIM: u32 = 128u;
@@ -26,9 +30,17 @@ override TAU: f32 = 8.0;
 // prefetch: 2 BC D4 / WG quads per invocation, 64 registers for f32 at WG = 128). Without it the
 // loads follow the first barrier of each block and other workgroups on the SM hide their latency.
 override PREFETCH: bool = true;
+// Keys per softmax step (4, 8 or 16; RPT * KB <= MAXR * MAXKB).
+override KB: u32 = 8u;
+// Every step of a block runs (masked past the tile or N), so the step loop has a constant trip
+// count, and the lazy rescale takes one branch per step for all the rows of an invocation.
+override FLAT: bool = false;
+// Reduce-scatter of the partial scores, per-lane softmax, all-gather of the probabilities (above);
+// implies FLAT's step loop and single branch.
+override RS: bool = false;
 
 const BC: u32 = 32u;
-const KB: u32 = 8u;
+const MAXKB: u32 = 16u;
 // Register arrays are sized for the largest specialization (RPT <= 4, HEAD_DIM <= 128; RPT * NC <= 16
 // in the configurations listed in TypeScript).
 const MAXR: u32 = 4u;
@@ -45,6 +57,9 @@ override D4: u32 = HEAD_DIM / 4u;
 override NC: u32 = D4 / TX;
 override KV_LEN: u32 = BC * D4;
 override LU: u32 = 2u * KV_LEN / WG;
+// RS: full scores per lane after the reduce-scatter, lanes per row (RPT <= TX).
+override NV: u32 = RPT * KB / TX;
+override LPR: u32 = TX / RPT;
 
 struct Params {
   n: u32,
@@ -89,7 +104,7 @@ fn load_block(k0: u32, t: u32, kv_base: u32, n: u32) -> array<Quad, MAXLU> {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(subgroup_invocation_id) sg: u32) {
   let n = params.n;
   let tiles = (n + BR - 1u) / BR;
   // Last tiles first: under the causal mask their rows see the most keys, so the long workgroups
@@ -105,6 +120,13 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   var acc: array<vec4<f32>, MAXR * MAXNC>;
   var m: array<f32, MAXR>;
   var l: array<f32, MAXR>;
+  // RS: the lane's row (of the RPT), its first key in a step, the subgroup lane of its row group's
+  // lane 0 (a row group is TX adjacent lanes of one subgroup, as the XOR shuffles assume), and its
+  // part of its row's l (summed over the row's LPR lanes at the end).
+  let rl = x / LPR;
+  let jl = (x % LPR) * NV;
+  let lane0 = sg - x;
+  var lp = 0.0;
   for (var r = 0u; r < RPT; r++) {
     let i = q0 + ty + TY * r;
     for (var c = 0u; c < NC; c++) {
@@ -143,10 +165,10 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     }
     workgroupBarrier();
 
-    let jend = min(BC, kend - k0);
+    let jend = select(min(BC, kend - k0), BC, FLAT || RS);
     for (var j0 = 0u; j0 < jend; j0 += KB) {
-      // Partial scores over this invocation's columns, then the quad's sum.
-      var s: array<f32, MAXR * KB>;
+      // Partial scores over this invocation's columns.
+      var s: array<f32, MAXR * MAXKB>;
       for (var j = 0u; j < KB; j++) {
         var kv: array<vec4<f32>, MAXNC>;
         for (var c = 0u; c < NC; c++) {
@@ -160,39 +182,124 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[r * KB + j] = d;
         }
       }
-      for (var e = 0u; e < RPT * KB; e++) {
-        s[e] += subgroupShuffleXor(s[e], 1u);
-        s[e] += subgroupShuffleXor(s[e], 2u);
-        if (TX > 4u) {
-          s[e] += subgroupShuffleXor(s[e], 4u);
-        }
-      }
-      // Online softmax: causal mask, lazy row maximum (l and O rescaled only when it moves by more
-      // than TAU; the lanes of a row hold bit-identical scores, so they branch alike), probabilities into s.
-      for (var r = 0u; r < RPT; r++) {
-        let i = q0 + ty + TY * r;
-        var mx = m[r];
-        for (var j = 0u; j < KB; j++) {
-          let kj = k0 + j0 + j;
-          s[r * KB + j] = select(NEG, s[r * KB + j], kj <= i && kj < n);
-          mx = max(mx, s[r * KB + j]);
-        }
-        if (mx > m[r] + TAU) {
-          let alpha = exp2(m[r] - mx);
-          m[r] = mx;
-          l[r] *= alpha;
-          for (var c = 0u; c < NC; c++) {
-            acc[r * MAXNC + c] *= alpha;
+      if (RS) {
+        // Reduce-scatter over the TX lanes: in the round with mask b the lane keeps the half of its c
+        // values selected by its bit b and adds the partner's copy of that half, so lane x ends with
+        // the full scores e = x * NV + e' (e' < NV), i.e. row rl, keys jl .. jl + NV - 1.
+        var c = RPT * KB;
+        for (var b = TX / 2u; b > 0u; b /= 2u) {
+          let up = (x & b) != 0u;
+          c /= 2u;
+          for (var e = 0u; e < c; e++) {
+            let lo = s[e];
+            let hi = s[e + c];
+            s[e] = select(lo, hi, up) + subgroupShuffleXor(select(hi, lo, up), b);
           }
         }
-        var ls = l[r];
-        for (var j = 0u; j < KB; j++) {
-          let x2 = s[r * KB + j];
-          let p = select(0.0, exp2(x2 - m[r]), x2 > 0.5 * NEG);
-          s[r * KB + j] = p;
-          ls += p;
+        // Causal mask and the row's maximum over its LPR lanes.
+        let i = q0 + ty + TY * rl;
+        var mx = NEG;
+        for (var e = 0u; e < NV; e++) {
+          let kj = k0 + j0 + jl + e;
+          s[e] = select(NEG, s[e], kj <= i && kj < n);
+          mx = max(mx, s[e]);
         }
-        l[r] = ls;
+        for (var b = 1u; b < LPR; b *= 2u) {
+          mx = max(mx, subgroupShuffleXor(mx, b));
+        }
+        // Every lane takes every row's maximum, so all lanes of a row group decide alike.
+        var g: array<f32, MAXR>;
+        var need = false;
+        for (var r = 0u; r < RPT; r++) {
+          g[r] = subgroupShuffle(mx, lane0 + r * LPR);
+          need = need || g[r] > m[r] + TAU;
+        }
+        if (need) {
+          for (var r = 0u; r < RPT; r++) {
+            let mn = select(m[r], g[r], g[r] > m[r] + TAU);
+            let alpha = exp2(m[r] - mn);
+            m[r] = mn;
+            lp *= select(1.0, alpha, r == rl);
+            for (var c2 = 0u; c2 < NC; c2++) {
+              acc[r * MAXNC + c2] *= alpha;
+            }
+          }
+        }
+        var mo = m[0];
+        for (var r = 1u; r < RPT; r++) {
+          mo = select(mo, m[r], r == rl);
+        }
+        for (var e = 0u; e < NV; e++) {
+          let p = select(0.0, exp2(s[e] - mo), s[e] > 0.5 * NEG);
+          s[e] = p;
+          lp += p;
+        }
+        // All-gather: the rounds of the reduce-scatter in reverse, doubling the values held.
+        c = NV;
+        for (var b = 1u; b < TX; b *= 2u) {
+          let up = (x & b) != 0u;
+          for (var e = 0u; e < c; e++) {
+            let mine = s[e];
+            let other = subgroupShuffleXor(mine, b);
+            s[e] = select(mine, other, up);
+            s[e + c] = select(other, mine, up);
+          }
+          c *= 2u;
+        }
+      } else {
+        // The row's sum over its TX lanes: every lane holds the full scores.
+        for (var e = 0u; e < RPT * KB; e++) {
+          s[e] += subgroupShuffleXor(s[e], 1u);
+          s[e] += subgroupShuffleXor(s[e], 2u);
+          if (TX > 4u) {
+            s[e] += subgroupShuffleXor(s[e], 4u);
+          }
+        }
+        // Online softmax: causal mask, lazy row maximum (l and O rescaled only when it moves by more
+        // than TAU; the lanes of a row hold bit-identical scores, so they branch alike), probabilities
+        // into s. FLAT: one branch for all the rows.
+        var g: array<f32, MAXR>;
+        var need = false;
+        for (var r = 0u; r < RPT; r++) {
+          let i = q0 + ty + TY * r;
+          var mx = m[r];
+          for (var j = 0u; j < KB; j++) {
+            let kj = k0 + j0 + j;
+            s[r * KB + j] = select(NEG, s[r * KB + j], kj <= i && kj < n);
+            mx = max(mx, s[r * KB + j]);
+          }
+          g[r] = mx;
+          need = need || mx > m[r] + TAU;
+          if (!FLAT && mx > m[r] + TAU) {
+            let alpha = exp2(m[r] - mx);
+            m[r] = mx;
+            l[r] *= alpha;
+            for (var c = 0u; c < NC; c++) {
+              acc[r * MAXNC + c] *= alpha;
+            }
+          }
+        }
+        if (FLAT && need) {
+          for (var r = 0u; r < RPT; r++) {
+            let mn = select(m[r], g[r], g[r] > m[r] + TAU);
+            let alpha = exp2(m[r] - mn);
+            m[r] = mn;
+            l[r] *= alpha;
+            for (var c = 0u; c < NC; c++) {
+              acc[r * MAXNC + c] *= alpha;
+            }
+          }
+        }
+        for (var r = 0u; r < RPT; r++) {
+          var ls = l[r];
+          for (var j = 0u; j < KB; j++) {
+            let x2 = s[r * KB + j];
+            let p = select(0.0, exp2(x2 - m[r]), x2 > 0.5 * NEG);
+            s[r * KB + j] = p;
+            ls += p;
+          }
+          l[r] = ls;
+        }
       }
       // O += P . V over the KB keys.
       for (var j = 0u; j < KB; j++) {
@@ -206,6 +313,15 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     }
   }
 
+  if (RS) {
+    // Each row's l is the sum of its LPR lanes' parts; every lane takes those of its RPT rows.
+    for (var b = 1u; b < LPR; b *= 2u) {
+      lp += subgroupShuffleXor(lp, b);
+    }
+    for (var r = 0u; r < RPT; r++) {
+      l[r] = subgroupShuffle(lp, lane0 + r * LPR);
+    }
+  }
   for (var r = 0u; r < RPT; r++) {
     let i = q0 + ty + TY * r;
     if (i < n) {

@@ -231,6 +231,13 @@ export interface TiledConfig {
   tx?: 4 | 8;
   /** qreg: rescale threshold of the lazy row maximum (log2 units; default QREG_TAU, 0 = plain online softmax). */
   tau?: number;
+  /** qreg: keys per softmax step (default 8). */
+  kb?: 4 | 8 | 16;
+  /** qreg: constant step count per block and one rescale branch per step for all rows. */
+  flat?: boolean;
+  /** qreg: reduce-scatter the partial scores over the row's lanes, softmax on 1/TX of them, all-gather
+   * the probabilities (instead of every lane summing and exponentiating every score). */
+  rs?: boolean;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -249,6 +256,17 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // N = 4096 (6.23 ms f32, 6.16 f16); dropped after measurement: its prefetch forms (34.2 ms at 256
   // invocations, 11.8 at 128), 128 invocations (7.50, 7.52) and 8 lanes x 2 rows (6.83, 7.19 with prefetch).
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false },
+  // Session 3 (unmeasured yet): the reduce-scatter softmax and the flat step loop.
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false, rs: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false, rs: true, kb: 4 },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false, rs: true, kb: 16 },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false, flat: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false, flat: true, kb: 4 },
+  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, prefetch: false, rs: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, prefetch: false, flat: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false, rs: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true, rs: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false, flat: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -308,9 +326,26 @@ export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
   return TILED_CONFIGS.filter((c) => {
     if (c.wg > invocations) return false;
     if (c.kernel === 'qreg' && (c.tx ?? 4) > 4 && (minSubgroup < (c.tx ?? 4) || (d / 4) % (c.tx ?? 4) !== 0)) return false;
+    // The reduce-scatter leaves each lane whole scores of one row: rows × keys per step divisible by the lanes.
+    if (c.kernel === 'qreg' && c.rs === true && (c.rpt * (c.kb ?? 8)) % (c.tx ?? 4) !== 0) return false;
     if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d) <= limit;
     return tiledSharedBytes(d, tiledRows(c)) <= limit;
   });
+}
+
+/** Pipeline constants of a qreg configuration at head dimension d (prefill-qreg.wgsl's overrides). */
+export function qregConstants(c: TiledConfig, d: number): Record<string, number> {
+  return {
+    HEAD_DIM: d,
+    RPT: c.rpt,
+    WG: c.wg,
+    PREFETCH: c.prefetch === true ? 1 : 0,
+    TX: c.tx ?? 4,
+    TAU: c.tau ?? QREG_TAU,
+    KB: c.kb ?? 8,
+    FLAT: c.flat === true ? 1 : 0,
+    RS: c.rs === true ? 1 : 0,
+  };
 }
 
 /** A tiled prefill instance, autotuned among `configs` (the first when there is one). */
@@ -320,16 +355,21 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; softmax?: string }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
-      const constants = { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg, ...(c.kernel === 'qreg' ? { PREFETCH: c.prefetch === true ? 1 : 0, TX: c.tx ?? 4, TAU: c.tau ?? QREG_TAU } : {}) };
+      const constants = c.kernel === 'qreg' ? qregConstants(c, s.d) : { HEAD_DIM: s.d, RPT: c.rpt, WG: c.wg };
       const pipeline = await getPipeline(device, { label: `attn-prefill-${c.kernel}-${dtype}`, code: code[c.kernel], entryPoint: 'main', constants });
       const bind = bindBuffers(device, pipeline, 'attn-tiled', [b.q, b.k, b.v, b.o, params]);
       const tiles = Math.ceil(s.n / br);
       candidates.push({
-        config: { kernel: c.kernel, rows_per_workgroup: br, workgroup: c.wg, ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4 } : {}) },
+        config: {
+          kernel: c.kernel,
+          rows_per_workgroup: br,
+          workgroup: c.wg,
+          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? 'rs' : c.flat === true ? 'flat' : 'plain' } : {}),
+        },
         encode(pass) {
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bind);
