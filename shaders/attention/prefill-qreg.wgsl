@@ -32,12 +32,14 @@ override TAU: f32 = 8.0;
 override PREFETCH: bool = true;
 // Keys per softmax step (4, 8 or 16; RPT * KB <= MAXR * MAXKB).
 override KB: u32 = 8u;
-// Every step of a block runs (masked past the tile or N), so the step loop has a constant trip
-// count, and the lazy rescale takes one branch per step for all the rows of an invocation.
-override FLAT: bool = false;
-// Reduce-scatter of the partial scores, per-lane softmax, all-gather of the probabilities (above);
-// implies FLAT's step loop and single branch.
+// Reduce-scatter of the partial scores, per-lane softmax, all-gather of the probabilities (above).
+// Every step of a block then runs (masked past the tile or N): a constant step count, and the lazy
+// rescale takes one branch per step for all the rows of an invocation. (That alone, without the
+// reduce-scatter, measured no change: 6.38 vs 6.41 ms, session 3 call 1.)
 override RS: bool = false;
+// RS: the probabilities are gathered through workgroup memory (one store and RPT * KB / 4 vec4 loads
+// per lane and a barrier per step) instead of log2(TX) shuffle rounds; needs NV a multiple of 4.
+override PG: bool = false;
 
 const BC: u32 = 32u;
 const MAXKB: u32 = 16u;
@@ -78,8 +80,18 @@ struct Params {
 
 // K and V blocks as rows [BC][D4]: a quad reads 4 adjacent vec4 of one key (64 B, no bank conflict),
 // and the 8 quads of a 32-wide subgroup read the same key (a broadcast).
-var<workgroup> k_sh: array<vec4<f32>, KV_LEN>;
+// PG: two buffers of each row group's probabilities of a step, [2][TY][RPT * KB / 4], after the K
+// block in k_sh (one array, so without PG they take no workgroup memory).
+override P_LEN: u32 = select(0u, 2u * TY * RPT * KB / 4u, PG);
+override KS_LEN: u32 = KV_LEN + P_LEN;
+var<workgroup> k_sh: array<vec4<f32>, KS_LEN>;
 var<workgroup> v_sh: array<vec4<f32>, KV_LEN>;
+
+// One reduce-scatter exchange: the lane keeps `hi` if `up` else `lo`, sends the other to its partner
+// across mask b and adds what the partner sent.
+fn keep_add(lo: f32, hi: f32, up: bool, b: u32) -> f32 {
+  return select(lo, hi, up) + subgroupShuffleXor(select(hi, lo, up), b);
+}
 
 // Global loads of the block at k0: quad e of the block is K row e / D4 for e < KV_LEN, else V;
 // consecutive invocations read consecutive quads (coalesced). Rows at or past n load as zero.
@@ -165,7 +177,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     }
     workgroupBarrier();
 
-    let jend = select(min(BC, kend - k0), BC, FLAT || RS);
+    let jend = select(min(BC, kend - k0), BC, RS);
     for (var j0 = 0u; j0 < jend; j0 += KB) {
       // Partial scores over this invocation's columns.
       var s: array<f32, MAXR * MAXKB>;
@@ -183,18 +195,21 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         }
       }
       if (RS) {
-        // Reduce-scatter over the TX lanes: in the round with mask b the lane keeps the half of its c
+        // Reduce-scatter over the TX lanes: in the round with mask b the lane keeps the half of its
         // values selected by its bit b and adds the partner's copy of that half, so lane x ends with
-        // the full scores e = x * NV + e' (e' < NV), i.e. row rl, keys jl .. jl + NV - 1.
-        var c = RPT * KB;
-        for (var b = TX / 2u; b > 0u; b /= 2u) {
-          let up = (x & b) != 0u;
-          c /= 2u;
-          for (var e = 0u; e < c; e++) {
-            let lo = s[e];
-            let hi = s[e + c];
-            s[e] = select(lo, hi, up) + subgroupShuffleXor(select(hi, lo, up), b);
+        // the full scores e = x * NV + e' (e' < NV), i.e. row rl, keys jl .. jl + NV - 1. The rounds are
+        // written out so every index is a constant after unrolling (a loop-carried count put s in
+        // local memory: 42-49 ms on the H100, session 3 call 1).
+        if (TX > 4u) {
+          for (var e = 0u; e < RPT * KB / 2u; e++) {
+            s[e] = keep_add(s[e], s[e + RPT * KB / 2u], (x & 4u) != 0u, 4u);
           }
+        }
+        for (var e = 0u; e < 2u * NV; e++) {
+          s[e] = keep_add(s[e], s[e + 2u * NV], (x & 2u) != 0u, 2u);
+        }
+        for (var e = 0u; e < NV; e++) {
+          s[e] = keep_add(s[e], s[e + NV], (x & 1u) != 0u, 1u);
         }
         // Causal mask and the row's maximum over its LPR lanes.
         let i = q0 + ty + TY * rl;
@@ -204,8 +219,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[e] = select(NEG, s[e], kj <= i && kj < n);
           mx = max(mx, s[e]);
         }
-        for (var b = 1u; b < LPR; b *= 2u) {
-          mx = max(mx, subgroupShuffleXor(mx, b));
+        if (LPR > 1u) {
+          mx = max(mx, subgroupShuffleXor(mx, 1u));
+        }
+        if (LPR > 2u) {
+          mx = max(mx, subgroupShuffleXor(mx, 2u));
         }
         // Every lane takes every row's maximum, so all lanes of a row group decide alike.
         var g: array<f32, MAXR>;
@@ -234,17 +252,43 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[e] = p;
           lp += p;
         }
-        // All-gather: the rounds of the reduce-scatter in reverse, doubling the values held.
-        c = NV;
-        for (var b = 1u; b < TX; b *= 2u) {
-          let up = (x & b) != 0u;
-          for (var e = 0u; e < c; e++) {
-            let mine = s[e];
-            let other = subgroupShuffleXor(mine, b);
-            s[e] = select(mine, other, up);
-            s[e + c] = select(other, mine, up);
+        if (PG) {
+          // Gather through workgroup memory: the row group's RPT * KB probabilities, NV per lane, one
+          // barrier (two buffers, so the next step's stores need none).
+          let pb = KV_LEN + ((j0 / KB) % 2u) * TY * RPT * KB / 4u + ty * RPT * KB / 4u;
+          for (var u = 0u; u < NV / 4u; u++) {
+            k_sh[pb + x * NV / 4u + u] = vec4<f32>(s[4u * u], s[4u * u + 1u], s[4u * u + 2u], s[4u * u + 3u]);
           }
-          c *= 2u;
+          workgroupBarrier();
+          for (var u = 0u; u < RPT * KB / 4u; u++) {
+            let pv = k_sh[pb + u];
+            s[4u * u] = pv.x;
+            s[4u * u + 1u] = pv.y;
+            s[4u * u + 2u] = pv.z;
+            s[4u * u + 3u] = pv.w;
+          }
+        } else {
+          // All-gather: the rounds of the reduce-scatter in reverse, doubling the values held.
+          for (var e = 0u; e < NV; e++) {
+            let mine = s[e];
+            let other = subgroupShuffleXor(mine, 1u);
+            s[e] = select(mine, other, (x & 1u) != 0u);
+            s[e + NV] = select(other, mine, (x & 1u) != 0u);
+          }
+          for (var e = 0u; e < 2u * NV; e++) {
+            let mine = s[e];
+            let other = subgroupShuffleXor(mine, 2u);
+            s[e] = select(mine, other, (x & 2u) != 0u);
+            s[e + 2u * NV] = select(other, mine, (x & 2u) != 0u);
+          }
+          if (TX > 4u) {
+            for (var e = 0u; e < RPT * KB / 2u; e++) {
+              let mine = s[e];
+              let other = subgroupShuffleXor(mine, 4u);
+              s[e] = select(mine, other, (x & 4u) != 0u);
+              s[e + RPT * KB / 2u] = select(other, mine, (x & 4u) != 0u);
+            }
+          }
         }
       } else {
         // The row's sum over its TX lanes: every lane holds the full scores.
@@ -257,9 +301,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         }
         // Online softmax: causal mask, lazy row maximum (l and O rescaled only when it moves by more
         // than TAU; the lanes of a row hold bit-identical scores, so they branch alike), probabilities
-        // into s. FLAT: one branch for all the rows.
-        var g: array<f32, MAXR>;
-        var need = false;
+        // into s.
         for (var r = 0u; r < RPT; r++) {
           let i = q0 + ty + TY * r;
           var mx = m[r];
@@ -268,9 +310,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
             s[r * KB + j] = select(NEG, s[r * KB + j], kj <= i && kj < n);
             mx = max(mx, s[r * KB + j]);
           }
-          g[r] = mx;
-          need = need || mx > m[r] + TAU;
-          if (!FLAT && mx > m[r] + TAU) {
+          if (mx > m[r] + TAU) {
             let alpha = exp2(m[r] - mx);
             m[r] = mx;
             l[r] *= alpha;
@@ -278,19 +318,6 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
               acc[r * MAXNC + c] *= alpha;
             }
           }
-        }
-        if (FLAT && need) {
-          for (var r = 0u; r < RPT; r++) {
-            let mn = select(m[r], g[r], g[r] > m[r] + TAU);
-            let alpha = exp2(m[r] - mn);
-            m[r] = mn;
-            l[r] *= alpha;
-            for (var c = 0u; c < NC; c++) {
-              acc[r * MAXNC + c] *= alpha;
-            }
-          }
-        }
-        for (var r = 0u; r < RPT; r++) {
           var ls = l[r];
           for (var j = 0u; j < KB; j++) {
             let x2 = s[r * KB + j];
@@ -315,8 +342,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
 
   if (RS) {
     // Each row's l is the sum of its LPR lanes' parts; every lane takes those of its RPT rows.
-    for (var b = 1u; b < LPR; b *= 2u) {
-      lp += subgroupShuffleXor(lp, b);
+    if (LPR > 1u) {
+      lp += subgroupShuffleXor(lp, 1u);
+    }
+    if (LPR > 2u) {
+      lp += subgroupShuffleXor(lp, 2u);
     }
     for (var r = 0u; r < RPT; r++) {
       l[r] = subgroupShuffle(lp, lane0 + r * LPR);
