@@ -37,9 +37,12 @@ override KB: u32 = 8u;
 // rescale takes one branch per step for all the rows of an invocation. (That alone, without the
 // reduce-scatter, measured no change: 6.38 vs 6.41 ms, session 3 call 1.)
 override RS: bool = false;
-// RS: the probabilities are gathered through workgroup memory (one store and RPT * KB / 4 vec4 loads
-// per lane and a barrier per step) instead of log2(TX) shuffle rounds; needs NV a multiple of 4.
-override PG: bool = false;
+// RS: software pipelining. A step's probabilities are multiplied into O during the next step, in the
+// same straight-line code as that step's score FMAs and reduce-scatter (before its rescale branch), so
+// the latency chain of shuffles and exp2 of one step overlaps the FMAs of another. V blocks are then
+// double-buffered (the last step of a block is finished during the first of the next): 48 KB at
+// d = 128 in f32.
+override PIPE: bool = false;
 
 const BC: u32 = 32u;
 const MAXKB: u32 = 16u;
@@ -80,17 +83,53 @@ struct Params {
 
 // K and V blocks as rows [BC][D4]: a quad reads 4 adjacent vec4 of one key (64 B, no bank conflict),
 // and the 8 quads of a 32-wide subgroup read the same key (a broadcast).
-// PG: two buffers of each row group's probabilities of a step, [2][TY][RPT * KB / 4], after the K
-// block in k_sh (one array, so without PG they take no workgroup memory).
-override P_LEN: u32 = select(0u, 2u * TY * RPT * KB / 4u, PG);
-override KS_LEN: u32 = KV_LEN + P_LEN;
-var<workgroup> k_sh: array<vec4<f32>, KS_LEN>;
-var<workgroup> v_sh: array<vec4<f32>, KV_LEN>;
+override VS_LEN: u32 = select(1u, 2u, PIPE) * KV_LEN;
+var<workgroup> k_sh: array<vec4<f32>, KV_LEN>;
+var<workgroup> v_sh: array<vec4<f32>, VS_LEN>;
 
 // One reduce-scatter exchange: the lane keeps `hi` if `up` else `lo`, sends the other to its partner
 // across mask b and adds what the partner sent.
 fn keep_add(lo: f32, hi: f32, up: bool, b: u32) -> f32 {
   return select(lo, hi, up) + subgroupShuffleXor(select(hi, lo, up), b);
+}
+
+// RS: the all-gather, the rounds of the reduce-scatter in reverse: from the NV probabilities of lane x
+// (the first NV entries of v) to the row group's RPT * KB, indexed r * KB + j as the scores were.
+fn all_gather(v: array<f32, MAXR * MAXKB>, x: u32) -> array<f32, MAXR * MAXKB> {
+  var s = v;
+  for (var e = 0u; e < NV; e++) {
+    let mine = s[e];
+    let other = subgroupShuffleXor(mine, 1u);
+    s[e] = select(mine, other, (x & 1u) != 0u);
+    s[e + NV] = select(other, mine, (x & 1u) != 0u);
+  }
+  for (var e = 0u; e < 2u * NV; e++) {
+    let mine = s[e];
+    let other = subgroupShuffleXor(mine, 2u);
+    s[e] = select(mine, other, (x & 2u) != 0u);
+    s[e + 2u * NV] = select(other, mine, (x & 2u) != 0u);
+  }
+  if (TX > 4u) {
+    for (var e = 0u; e < RPT * KB / 2u; e++) {
+      let mine = s[e];
+      let other = subgroupShuffleXor(mine, 4u);
+      s[e] = select(mine, other, (x & 4u) != 0u);
+      s[e + RPT * KB / 2u] = select(other, mine, (x & 4u) != 0u);
+    }
+  }
+  return s;
+}
+
+// O += P . V over KB keys whose V rows start at vec4 vb of v_sh.
+fn add_pv(acc: ptr<function, array<vec4<f32>, MAXR * MAXNC>>, s: array<f32, MAXR * MAXKB>, vb: u32, x: u32) {
+  for (var j = 0u; j < KB; j++) {
+    for (var c = 0u; c < NC; c++) {
+      let vv = v_sh[vb + j * D4 + x + TX * c];
+      for (var r = 0u; r < RPT; r++) {
+        (*acc)[r * MAXNC + c] = fma(vec4<f32>(s[r * KB + j]), vv, (*acc)[r * MAXNC + c]);
+      }
+    }
+  }
 }
 
 // Global loads of the block at k0: quad e of the block is K row e / D4 for e < KV_LEN, else V;
@@ -159,7 +198,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   if (PREFETCH) {
     pre = load_block(0u, t, kv_base, n);
   }
+  // PIPE: the previous step's probabilities (NV per lane, zero before the first) and its V rows.
+  var pp: array<f32, MAXR * MAXKB>;
+  var pvb = 0u;
   for (var k0 = 0u; k0 < kend; k0 += BC) {
+    let vbuf = select(0u, ((k0 / BC) % 2u) * KV_LEN, PIPE);
     workgroupBarrier();
     if (!PREFETCH) {
       pre = load_block(k0, t, kv_base, n);
@@ -169,7 +212,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
       if (e < KV_LEN) {
         k_sh[e] = unpack_quad(pre[u]);
       } else {
-        v_sh[e - KV_LEN] = unpack_quad(pre[u]);
+        v_sh[vbuf + e - KV_LEN] = unpack_quad(pre[u]);
       }
     }
     if (PREFETCH && k0 + BC < kend) {
@@ -193,6 +236,10 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           }
           s[r * KB + j] = d;
         }
+      }
+      if (PIPE) {
+        // The previous step's P . V (its V possibly in the other buffer), before this step's rescale.
+        add_pv(&acc, all_gather(pp, x), pvb, x);
       }
       if (RS) {
         // Reduce-scatter over the TX lanes: in the round with mask b the lane keeps the half of its
@@ -252,43 +299,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[e] = p;
           lp += p;
         }
-        if (PG) {
-          // Gather through workgroup memory: the row group's RPT * KB probabilities, NV per lane, one
-          // barrier (two buffers, so the next step's stores need none).
-          let pb = KV_LEN + ((j0 / KB) % 2u) * TY * RPT * KB / 4u + ty * RPT * KB / 4u;
-          for (var u = 0u; u < NV / 4u; u++) {
-            k_sh[pb + x * NV / 4u + u] = vec4<f32>(s[4u * u], s[4u * u + 1u], s[4u * u + 2u], s[4u * u + 3u]);
-          }
-          workgroupBarrier();
-          for (var u = 0u; u < RPT * KB / 4u; u++) {
-            let pv = k_sh[pb + u];
-            s[4u * u] = pv.x;
-            s[4u * u + 1u] = pv.y;
-            s[4u * u + 2u] = pv.z;
-            s[4u * u + 3u] = pv.w;
-          }
+        if (PIPE) {
+          pp = s;
+          pvb = vbuf + j0 * D4;
         } else {
-          // All-gather: the rounds of the reduce-scatter in reverse, doubling the values held.
-          for (var e = 0u; e < NV; e++) {
-            let mine = s[e];
-            let other = subgroupShuffleXor(mine, 1u);
-            s[e] = select(mine, other, (x & 1u) != 0u);
-            s[e + NV] = select(other, mine, (x & 1u) != 0u);
-          }
-          for (var e = 0u; e < 2u * NV; e++) {
-            let mine = s[e];
-            let other = subgroupShuffleXor(mine, 2u);
-            s[e] = select(mine, other, (x & 2u) != 0u);
-            s[e + 2u * NV] = select(other, mine, (x & 2u) != 0u);
-          }
-          if (TX > 4u) {
-            for (var e = 0u; e < RPT * KB / 2u; e++) {
-              let mine = s[e];
-              let other = subgroupShuffleXor(mine, 4u);
-              s[e] = select(mine, other, (x & 4u) != 0u);
-              s[e + RPT * KB / 2u] = select(other, mine, (x & 4u) != 0u);
-            }
-          }
+          s = all_gather(s, x);
         }
       } else {
         // The row's sum over its TX lanes: every lane holds the full scores.
@@ -328,18 +343,15 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           l[r] = ls;
         }
       }
-      // O += P . V over the KB keys.
-      for (var j = 0u; j < KB; j++) {
-        for (var c = 0u; c < NC; c++) {
-          let vv = v_sh[(j0 + j) * D4 + x + TX * c];
-          for (var r = 0u; r < RPT; r++) {
-            acc[r * MAXNC + c] = fma(vec4<f32>(s[r * KB + j]), vv, acc[r * MAXNC + c]);
-          }
-        }
+      if (!PIPE) {
+        add_pv(&acc, s, vbuf + j0 * D4, x);
       }
     }
   }
 
+  if (PIPE) {
+    add_pv(&acc, all_gather(pp, x), pvb, x);
+  }
   if (RS) {
     // Each row's l is the sum of its LPR lanes' parts; every lane takes those of its RPT rows.
     if (LPR > 1u) {

@@ -236,8 +236,8 @@ export interface TiledConfig {
   /** qreg: reduce-scatter the partial scores over the row's lanes, softmax on 1/TX of them, all-gather
    * the probabilities (instead of every lane summing and exponentiating every score). */
   rs?: boolean;
-  /** qreg with rs: gather the probabilities through workgroup memory (a barrier per step) instead of shuffles. */
-  pg?: boolean;
+  /** qreg with rs: software pipelining, a step's P·V done during the next step (V blocks double-buffered). */
+  pipe?: boolean;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -256,16 +256,16 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // N = 4096 (6.23 ms f32, 6.16 f16); dropped after measurement: its prefetch forms (34.2 ms at 256
   // invocations, 11.8 at 128), 128 invocations (7.50, 7.52) and 8 lanes x 2 rows (6.83, 7.19 with prefetch).
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false },
-  // Session 3 (call 2 measures them): the reduce-scatter softmax, probabilities gathered by shuffles or
-  // through workgroup memory (pg).
+  // Session 3: the reduce-scatter softmax (rs), 5.47 ms at N = 4096 f32 in call 2 (the plain form
+  // above 6.24); dropped after that call: rs with 4 keys per step (6.05), with 8 lanes x 2 rows (6.85),
+  // and every form gathering the probabilities through workgroup memory (5.65-6.61). Then the
+  // software-pipelined form (pipe) and 16 keys per step.
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pg: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 4 },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pg: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, tx: 8, rs: true, kb: 16, pg: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16 },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true },
   { kernel: 'qreg', wg: 256, rpt: 2, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pg: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -284,9 +284,8 @@ export function tiledRows(c: TiledConfig): number {
 
 /** Workgroup memory of the qreg kernel: a 32-key K block and V block in f32 (prefill-qreg.wgsl). */
 export function qregSharedBytes(d: number, c?: TiledConfig): number {
-  // pg: two buffers of every row's probabilities of one step.
-  const p = c?.pg === true ? 2 * tiledRows(c) * (c.kb ?? 8) * 4 : 0;
-  return 2 * 32 * d * 4 + p;
+  // pipe: a second V block.
+  return (c?.pipe === true ? 3 : 2) * 32 * d * 4;
 }
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
@@ -329,8 +328,7 @@ export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
     if (c.kernel === 'qreg' && (c.tx ?? 4) > 4 && (minSubgroup < (c.tx ?? 4) || (d / 4) % (c.tx ?? 4) !== 0)) return false;
     // The reduce-scatter leaves each lane whole scores of one row: rows × keys per step divisible by the lanes.
     if (c.kernel === 'qreg' && c.rs === true && (c.rpt * (c.kb ?? 8)) % (c.tx ?? 4) !== 0) return false;
-    // pg stores each lane's scores as whole vec4.
-    if (c.kernel === 'qreg' && c.pg === true && (c.rs !== true || ((c.rpt * (c.kb ?? 8)) / (c.tx ?? 4)) % 4 !== 0)) return false;
+    if (c.kernel === 'qreg' && c.pipe === true && c.rs !== true) return false;
     if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d, c) <= limit;
     return tiledSharedBytes(d, tiledRows(c)) <= limit;
   });
@@ -346,7 +344,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
     TX: c.tx ?? 4,
     TAU: c.tau ?? QREG_TAU,
     KB: c.kb ?? 8,
-    PG: c.pg === true ? 1 : 0,
+    PIPE: c.pipe === true ? 1 : 0,
     RS: c.rs === true ? 1 : 0,
   };
 }
@@ -371,7 +369,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
           kernel: c.kernel,
           rows_per_workgroup: br,
           workgroup: c.wg,
-          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? (c.pg === true ? 'rs-pg' : 'rs') : 'plain' } : {}),
+          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? (c.pipe === true ? 'rs-pipe' : 'rs') : 'plain' } : {}),
         },
         encode(pass) {
           pass.setPipeline(pipeline);

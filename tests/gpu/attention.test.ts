@@ -101,8 +101,8 @@ describe('attention on a real WebGPU implementation', () => {
     ] as const) {
       // SwiftShader has subgroups of 4: the 7 Q-in-registers configurations with 4 lanes per row (those
       // with 8 need subgroups of 8 or more, which it lacks: they run only on GPUs, verified there by the
-      // runner before timing; at d = 128 the one gathering through workgroup memory needs 40 KB, over
-      // SwiftShader's 32 KB), then the staged ones that fit.
+      // runner before timing; at d = 128 the pipelined one needs 48 KB, over SwiftShader's 32 KB), then
+      // the staged ones that fit.
       const configs = tiledConfigsFor(ctx, shape.d);
       expect(ctx.info.subgroup_min_size ?? 0).toBeLessThan(8);
       expect(configs.length).toBe(expected);
@@ -125,7 +125,7 @@ describe('attention on a real WebGPU implementation', () => {
     }
   });
 
-  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; shuffle and workgroup-memory gathers; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
+  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; plain and software-pipelined; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
     const ctx = await testGpu();
     // The same code serves 8 lanes (one more shuffle round), which SwiftShader's subgroups of 4 cannot
     // run: these cover every lanes-per-row count (LPR = 4/2/1) and every values-per-lane count it meets.
@@ -135,15 +135,15 @@ describe('attention on a real WebGPU implementation', () => {
       { kernel: 'qreg', wg: 128, rpt: 4, rs: true, kb: 4 },
       { kernel: 'qreg', wg: 128, rpt: 1, rs: true, kb: 16 },
       { kernel: 'qreg', wg: 128, rpt: 4, rs: true, kb: 16, prefetch: true },
-      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pg: true },
-      { kernel: 'qreg', wg: 256, rpt: 4, rs: true, pg: true, tau: 0 },
-      { kernel: 'qreg', wg: 128, rpt: 1, rs: true, kb: 16, pg: true },
+      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pipe: true },
+      { kernel: 'qreg', wg: 256, rpt: 4, rs: true, pipe: true, tau: 0 },
+      { kernel: 'qreg', wg: 128, rpt: 1, rs: true, kb: 16, pipe: true, prefetch: true },
     ];
     const cases: [AttnDtype, { h: number; kv: number; d: number; n: number }, TiledConfig[]][] = [
       ['f32', { h: 2, kv: 2, d: 32, n: 77 }, forms],
-      ['f32', { h: 8, kv: 2, d: 64, n: 45 }, forms.slice(0, 3)],
+      ['f32', { h: 8, kv: 2, d: 64, n: 45 }, [...forms.slice(0, 3), ...forms.slice(5, 6)]],
       ['f32', { h: 8, kv: 1, d: 32, n: 33 }, forms.slice(5, 7)],
-      // (The workgroup-memory gather needs over 32 KB at d = 128, SwiftShader's limit.)
+      // (The pipelined form needs 48 KB at d = 128, over SwiftShader's 32 KB.)
       ['f16', { h: 4, kv: 1, d: 128, n: 39 }, [forms[0], forms[3]].filter((c) => c !== undefined)],
     ];
     for (const [dtype, shape, list] of cases) {
@@ -151,7 +151,7 @@ describe('attention on a real WebGPU implementation', () => {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(12), [c]);
         const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} ${JSON.stringify(shape)} ${JSON.stringify(c)}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ softmax: c.pg === true ? 'rs-pg' : 'rs', keys_per_step: c.kb ?? 8 });
+        expect(inst.config).toMatchObject({ softmax: c.pipe === true ? 'rs-pipe' : 'rs', keys_per_step: c.kb ?? 8 });
         inst.destroy();
       }
     }
@@ -165,7 +165,7 @@ describe('attention on a real WebGPU implementation', () => {
       // Every 8-lane configuration in f32, the first in f16 (the dtype changes only the prelude).
       const tx8 = TILED_CONFIGS.filter((x) => x.tx === 8);
       for (const c of spec === prefillTiledF32Spec ? tx8 : tx8.slice(0, 1)) {
-        // The workgroup-memory gather at d = 128 is over SwiftShader's 32 KB: compiled at d = 64 there.
+        // The pipelined form at d = 128 is over SwiftShader's 32 KB: compiled at d = 64 there.
         const d = qregSharedBytes(128, c) <= (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384) ? 128 : 64;
         expect(await getPipeline(ctx.device, { label: 'qreg-tx8', code, entryPoint: 'main', constants: qregConstants(c, d) })).toBeDefined();
       }
