@@ -18,6 +18,9 @@
 // the exp2); the row maxima are exchanged, and the probabilities all-gathered back for P . V.
 // Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 enable subgroups;
+// VOTE: shuffles run under a branch on subgroupAny, uniform across the subgroup, which WGSL's
+// uniformity analysis (workgroup-level) does not know.
+diagnostic(off, subgroup_uniformity);
 override HEAD_DIM: u32 = 128u;
 // Rows per invocation (1, 2 or 4), invocations per workgroup (128 or 256), lanes per row (4 or 8):
 // BR = WG / TX * RPT rows.
@@ -43,6 +46,8 @@ override RS: bool = false;
 // double-buffered (the last step of a block is finished during the first of the next): 48 KB at
 // d = 128 in f32.
 override PIPE: bool = false;
+// RS: the row maxima are exchanged only in steps where a subgroup vote finds one that moved (below).
+override VOTE: bool = false;
 
 const BC: u32 = 32u;
 const MAXKB: u32 = 16u;
@@ -91,6 +96,15 @@ var<workgroup> v_sh: array<vec4<f32>, VS_LEN>;
 // across mask b and adds what the partner sent.
 fn keep_add(lo: f32, hi: f32, up: bool, b: u32) -> f32 {
   return select(lo, hi, up) + subgroupShuffleXor(select(hi, lo, up), b);
+}
+
+// Entry r of a per-row array without indexing by a lane-dependent r (which may put it in local memory).
+fn row_of(a: array<f32, MAXR>, r: u32) -> f32 {
+  var v = a[0];
+  for (var i = 1u; i < RPT; i++) {
+    v = select(v, a[i], i == r);
+  }
+  return v;
 }
 
 // RS: the all-gather, the rounds of the reduce-scatter in reverse: from the NV probabilities of lane x
@@ -266,33 +280,39 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
           s[e] = select(NEG, s[e], kj <= i && kj < n);
           mx = max(mx, s[e]);
         }
-        if (LPR > 1u) {
-          mx = max(mx, subgroupShuffleXor(mx, 1u));
+        // VOTE: the maxima are exchanged only when a lane of the subgroup sees a score above its row's
+        // running maximum + TAU (one vote instead of 1 + RPT shuffles per step, once the maxima settle).
+        var mo = row_of(m, rl);
+        var go = true;
+        if (VOTE) {
+          go = subgroupAny(mx > mo + TAU);
         }
-        if (LPR > 2u) {
-          mx = max(mx, subgroupShuffleXor(mx, 2u));
-        }
-        // Every lane takes every row's maximum, so all lanes of a row group decide alike.
-        var g: array<f32, MAXR>;
-        var need = false;
-        for (var r = 0u; r < RPT; r++) {
-          g[r] = subgroupShuffle(mx, lane0 + r * LPR);
-          need = need || g[r] > m[r] + TAU;
-        }
-        if (need) {
-          for (var r = 0u; r < RPT; r++) {
-            let mn = select(m[r], g[r], g[r] > m[r] + TAU);
-            let alpha = exp2(m[r] - mn);
-            m[r] = mn;
-            lp *= select(1.0, alpha, r == rl);
-            for (var c2 = 0u; c2 < NC; c2++) {
-              acc[r * MAXNC + c2] *= alpha;
-            }
+        if (go) {
+          if (LPR > 1u) {
+            mx = max(mx, subgroupShuffleXor(mx, 1u));
           }
-        }
-        var mo = m[0];
-        for (var r = 1u; r < RPT; r++) {
-          mo = select(mo, m[r], r == rl);
+          if (LPR > 2u) {
+            mx = max(mx, subgroupShuffleXor(mx, 2u));
+          }
+          // Every lane takes every row's maximum, so all lanes of a row group decide alike.
+          var g: array<f32, MAXR>;
+          var need = false;
+          for (var r = 0u; r < RPT; r++) {
+            g[r] = subgroupShuffle(mx, lane0 + r * LPR);
+            need = need || g[r] > m[r] + TAU;
+          }
+          if (need) {
+            for (var r = 0u; r < RPT; r++) {
+              let mn = select(m[r], g[r], g[r] > m[r] + TAU);
+              let alpha = exp2(m[r] - mn);
+              m[r] = mn;
+              lp *= select(1.0, alpha, r == rl);
+              for (var c2 = 0u; c2 < NC; c2++) {
+                acc[r * MAXNC + c2] *= alpha;
+              }
+            }
+            mo = row_of(m, rl);
+          }
         }
         for (var e = 0u; e < NV; e++) {
           let p = select(0.0, exp2(s[e] - mo), s[e] > 0.5 * NEG);

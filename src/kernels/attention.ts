@@ -43,8 +43,10 @@ const PRELUDE: Record<AttnDtype, string> = { f32: dtypeF32Wgsl, f16: dtypeF16Wgs
  * then the kernel body; the body's `enable` directives move to the top, where WGSL requires them. */
 export function buildAttentionWgsl(body: string, dtype: AttnDtype, pieces: readonly string[] = []): string {
   const lines = body.split('\n');
-  const enables = lines.filter((l) => /^enable\s/.test(l));
-  const rest = lines.filter((l) => !/^enable\s/.test(l));
+  // Directives (enable, diagnostic) must precede every declaration.
+  const directive = (l: string): boolean => /^(enable\s|diagnostic\s*\()/.test(l);
+  const enables = lines.filter(directive);
+  const rest = lines.filter((l) => !directive(l));
   return [...enables, PRELUDE[dtype], ...pieces, ...rest].join('\n');
 }
 
@@ -238,6 +240,8 @@ export interface TiledConfig {
   rs?: boolean;
   /** qreg with rs: software pipelining, a step's P·V done during the next step (V blocks double-buffered). */
   pipe?: boolean;
+  /** qreg with rs: row maxima exchanged only in steps where a subgroup vote finds a lane whose scores moved one. */
+  vote?: boolean;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -259,13 +263,15 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // Session 3: the reduce-scatter softmax (rs), 5.47 ms at N = 4096 f32 in call 2 (the plain form
   // above 6.24); dropped after that call: rs with 4 keys per step (6.05), with 8 lanes x 2 rows (6.85),
   // and every form gathering the probabilities through workgroup memory (5.65-6.61). Then the
-  // software-pipelined form (pipe) and 16 keys per step.
+  // software-pipelined form (pipe), the voted maximum exchange (vote) and 16 keys per step.
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, vote: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true, vote: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16 },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true, vote: true },
   { kernel: 'qreg', wg: 256, rpt: 2, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true, vote: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -328,7 +334,7 @@ export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
     if (c.kernel === 'qreg' && (c.tx ?? 4) > 4 && (minSubgroup < (c.tx ?? 4) || (d / 4) % (c.tx ?? 4) !== 0)) return false;
     // The reduce-scatter leaves each lane whole scores of one row: rows × keys per step divisible by the lanes.
     if (c.kernel === 'qreg' && c.rs === true && (c.rpt * (c.kb ?? 8)) % (c.tx ?? 4) !== 0) return false;
-    if (c.kernel === 'qreg' && c.pipe === true && c.rs !== true) return false;
+    if (c.kernel === 'qreg' && (c.pipe === true || c.vote === true) && c.rs !== true) return false;
     if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d, c) <= limit;
     return tiledSharedBytes(d, tiledRows(c)) <= limit;
   });
@@ -345,6 +351,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
     TAU: c.tau ?? QREG_TAU,
     KB: c.kb ?? 8,
     PIPE: c.pipe === true ? 1 : 0,
+    VOTE: c.vote === true ? 1 : 0,
     RS: c.rs === true ? 1 : 0,
   };
 }
@@ -369,7 +376,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
           kernel: c.kernel,
           rows_per_workgroup: br,
           workgroup: c.wg,
-          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? (c.pipe === true ? 'rs-pipe' : 'rs') : 'plain' } : {}),
+          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain' } : {}),
         },
         encode(pass) {
           pass.setPipeline(pipeline);

@@ -125,7 +125,7 @@ describe('attention on a real WebGPU implementation', () => {
     }
   });
 
-  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; plain and software-pipelined; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
+  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; plain, software-pipelined and voted; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
     const ctx = await testGpu();
     // The same code serves 8 lanes (one more shuffle round), which SwiftShader's subgroups of 4 cannot
     // run: these cover every lanes-per-row count (LPR = 4/2/1) and every values-per-lane count it meets.
@@ -138,20 +138,25 @@ describe('attention on a real WebGPU implementation', () => {
       { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pipe: true },
       { kernel: 'qreg', wg: 256, rpt: 4, rs: true, pipe: true, tau: 0 },
       { kernel: 'qreg', wg: 128, rpt: 1, rs: true, kb: 16, pipe: true, prefetch: true },
+      // The voted exchange of the maxima: with TAU 0 the maxima move in many steps after the first.
+      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, vote: true },
+      { kernel: 'qreg', wg: 128, rpt: 4, rs: true, vote: true, tau: 0 },
+      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pipe: true, vote: true, tau: 0 },
+      { kernel: 'qreg', wg: 256, rpt: 1, rs: true, kb: 16, pipe: true, vote: true },
     ];
     const cases: [AttnDtype, { h: number; kv: number; d: number; n: number }, TiledConfig[]][] = [
       ['f32', { h: 2, kv: 2, d: 32, n: 77 }, forms],
       ['f32', { h: 8, kv: 2, d: 64, n: 45 }, [...forms.slice(0, 3), ...forms.slice(5, 6)]],
-      ['f32', { h: 8, kv: 1, d: 32, n: 33 }, forms.slice(5, 7)],
+      ['f32', { h: 8, kv: 1, d: 32, n: 33 }, [...forms.slice(5, 7), ...forms.slice(9, 11)]],
       // (The pipelined form needs 48 KB at d = 128, over SwiftShader's 32 KB.)
-      ['f16', { h: 4, kv: 1, d: 128, n: 39 }, [forms[0], forms[3]].filter((c) => c !== undefined)],
+      ['f16', { h: 4, kv: 1, d: 128, n: 39 }, [forms[0], forms[3], forms[9]].filter((c) => c !== undefined)],
     ];
     for (const [dtype, shape, list] of cases) {
       for (const c of list) {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(12), [c]);
         const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} ${JSON.stringify(shape)} ${JSON.stringify(c)}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ softmax: c.pipe === true ? 'rs-pipe' : 'rs', keys_per_step: c.kb ?? 8 });
+        expect(inst.config).toMatchObject({ softmax: `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}`, keys_per_step: c.kb ?? 8 });
         inst.destroy();
       }
     }
