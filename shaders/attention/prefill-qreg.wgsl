@@ -46,6 +46,9 @@ override RS: bool = false;
 // double-buffered (the last step of a block is finished during the first of the next): 48 KB at
 // d = 128 in f32.
 override PIPE: bool = false;
+// Partial scores as a chain of 4 scalar FMAs per vec4 instead of d += dot(q, k) (a multiply, 3 FMAs and
+// an add unless the compiler reassociates, which IEEE order forbids).
+override DOTFMA: bool = false;
 // RS: the row maxima are exchanged only in steps where a subgroup vote finds one that moved (below).
 override VOTE: bool = false;
 
@@ -246,7 +249,15 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         for (var r = 0u; r < RPT; r++) {
           var d = 0.0;
           for (var c = 0u; c < NC; c++) {
-            d += dot(qr[r * MAXNC + c], kv[c]);
+            let a = qr[r * MAXNC + c];
+            if (DOTFMA) {
+              d = fma(a.x, kv[c].x, d);
+              d = fma(a.y, kv[c].y, d);
+              d = fma(a.z, kv[c].z, d);
+              d = fma(a.w, kv[c].w, d);
+            } else {
+              d += dot(a, kv[c]);
+            }
           }
           s[r * KB + j] = d;
         }

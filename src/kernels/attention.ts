@@ -242,6 +242,8 @@ export interface TiledConfig {
   pipe?: boolean;
   /** qreg with rs: row maxima exchanged only in steps where a subgroup vote finds a lane whose scores moved one. */
   vote?: boolean;
+  /** qreg: partial scores as scalar FMA chains instead of d += dot(q, k). */
+  dotfma?: boolean;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -263,15 +265,20 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // Session 3: the reduce-scatter softmax (rs), 5.47 ms at N = 4096 f32 in call 2 (the plain form
   // above 6.24); dropped after that call: rs with 4 keys per step (6.05), with 8 lanes x 2 rows (6.85),
   // and every form gathering the probabilities through workgroup memory (5.65-6.61). Then the
-  // software-pipelined form (pipe), the voted maximum exchange (vote) and 16 keys per step.
+  // software-pipelined form (pipe), the voted maximum exchange (vote), scores as scalar FMA chains
+  // (dotfma) and 16 keys per step.
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, vote: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true, vote: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, dotfma: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, vote: true, dotfma: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16 },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true, vote: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 2, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true, vote: true },
+  { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -352,6 +359,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
     KB: c.kb ?? 8,
     PIPE: c.pipe === true ? 1 : 0,
     VOTE: c.vote === true ? 1 : 0,
+    DOTFMA: c.dotfma === true ? 1 : 0,
     RS: c.rs === true ? 1 : 0,
   };
 }
@@ -376,7 +384,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
           kernel: c.kernel,
           rows_per_workgroup: br,
           workgroup: c.wg,
-          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain' } : {}),
+          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain' } : {}),
         },
         encode(pass) {
           pass.setPipeline(pipeline);

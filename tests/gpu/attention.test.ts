@@ -125,7 +125,7 @@ describe('attention on a real WebGPU implementation', () => {
     }
   });
 
-  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; plain, software-pipelined and voted; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
+  it('tiled prefill with the reduce-scatter softmax verifies (4 lanes; 1/2/4 rows; 4/8/16 keys per step; plain, software-pipelined and voted; scalar FMA scores; TAU 0 and 8; GQA 1/4/8; odd N; f32 and f16)', async () => {
     const ctx = await testGpu();
     // The same code serves 8 lanes (one more shuffle round), which SwiftShader's subgroups of 4 cannot
     // run: these cover every lanes-per-row count (LPR = 4/2/1) and every values-per-lane count it meets.
@@ -141,8 +141,10 @@ describe('attention on a real WebGPU implementation', () => {
       // The voted exchange of the maxima: with TAU 0 the maxima move in many steps after the first.
       { kernel: 'qreg', wg: 128, rpt: 2, rs: true, vote: true },
       { kernel: 'qreg', wg: 128, rpt: 4, rs: true, vote: true, tau: 0 },
-      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pipe: true, vote: true, tau: 0 },
-      { kernel: 'qreg', wg: 256, rpt: 1, rs: true, kb: 16, pipe: true, vote: true },
+      { kernel: 'qreg', wg: 128, rpt: 2, rs: true, pipe: true, vote: true, tau: 0, dotfma: true },
+      { kernel: 'qreg', wg: 256, rpt: 1, rs: true, kb: 16, pipe: true, vote: true, dotfma: true },
+      // Scalar FMA chains in the plain (all-reduce) softmax.
+      { kernel: 'qreg', wg: 128, rpt: 2, dotfma: true },
     ];
     const cases: [AttnDtype, { h: number; kv: number; d: number; n: number }, TiledConfig[]][] = [
       ['f32', { h: 2, kv: 2, d: 32, n: 77 }, forms],
@@ -156,7 +158,8 @@ describe('attention on a real WebGPU implementation', () => {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(12), [c]);
         const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} ${JSON.stringify(shape)} ${JSON.stringify(c)}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ softmax: `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}`, keys_per_step: c.kb ?? 8 });
+        const softmax = c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain';
+        expect(inst.config).toMatchObject({ softmax, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0 });
         inst.destroy();
       }
     }
@@ -175,7 +178,8 @@ describe('attention on a real WebGPU implementation', () => {
         expect(await getPipeline(ctx.device, { label: 'qreg-tx8', code, entryPoint: 'main', constants: qregConstants(c, d) })).toBeDefined();
       }
     }
-  });
+    // Every 8-lane configuration is a separate SwiftShader compile of a large unrolled kernel (~5 s each).
+  }, 300_000);
 
   it('split-K verifies in every (chunk, keys per lane) configuration the GPU autotune may pick', async () => {
     const ctx = await testGpu();
