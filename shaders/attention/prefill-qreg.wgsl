@@ -16,6 +16,9 @@
 // them (log2(TX) rounds sending half the values left, not every value every round), so each lane
 // holds NV = RPT * KB / TX full scores of one row and masks and exponentiates only those (1/TX of
 // the exp2); the row maxima are exchanged, and the probabilities all-gathered back for P . V.
+// Per 8 keys and lane (TX = 8, 4 rows): 1024 FMAs, 64 vec4 workgroup loads and 56 + 5 shuffles,
+// against 96 shuffles all-reduced. On the H100 (N = 4096 f32) RS took 6.24 to 5.47 ms, VOTE and
+// DOTFMA (below) to 5.21 (bench/notes/attention.md, session 3).
 // Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
 enable subgroups;
 // VOTE: shuffles run under a branch on subgroupAny, uniform across the subgroup, which WGSL's
@@ -44,12 +47,14 @@ override RS: bool = false;
 // same straight-line code as that step's score FMAs and reduce-scatter (before its rescale branch), so
 // the latency chain of shuffles and exp2 of one step overlaps the FMAs of another. V blocks are then
 // double-buffered (the last step of a block is finished during the first of the next): 48 KB at
-// d = 128 in f32.
+// d = 128 in f32. Measured no faster on the H100 with 8 lanes (5.53 vs 5.50 ms, 5.28 vs 5.21 with
+// VOTE and DOTFMA), faster with 4 lanes x 2 rows (6.10 with VOTE and DOTFMA vs 6.53 for RS alone).
 override PIPE: bool = false;
 // Partial scores as a chain of 4 scalar FMAs per vec4 instead of d += dot(q, k) (a multiply, 3 FMAs and
-// an add unless the compiler reassociates, which IEEE order forbids).
+// an add unless the compiler reassociates, which IEEE order forbids): 4% faster on the H100.
 override DOTFMA: bool = false;
-// RS: the row maxima are exchanged only in steps where a subgroup vote finds one that moved (below).
+// RS: the row maxima are exchanged only in steps where a subgroup vote finds one that moved (below):
+// 3% faster on the H100.
 override VOTE: bool = false;
 
 const BC: u32 = 32u;

@@ -258,26 +258,22 @@ export const QREG_TAU = 8;
  * staged kernel: 64 rows per workgroup amortize each stage. */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
   // 8 lanes per row with 4 rows each: every K/V vec4 read from workgroup memory feeds 4 rows (16
-  // FMAs) instead of 2, at the same registers; subgroups of 8 or more only. The fastest on the H100 at
-  // N = 4096 (6.23 ms f32, 6.16 f16); dropped after measurement: its prefetch forms (34.2 ms at 256
-  // invocations, 11.8 at 128), 128 invocations (7.50, 7.52) and 8 lanes x 2 rows (6.83, 7.19 with prefetch).
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, prefetch: false },
-  // Session 3: the reduce-scatter softmax (rs), 5.47 ms at N = 4096 f32 in call 2 (the plain form
-  // above 6.24); dropped after that call: rs with 4 keys per step (6.05), with 8 lanes x 2 rows (6.85),
-  // and every form gathering the probabilities through workgroup memory (5.65-6.61). Then the
-  // software-pipelined form (pipe), the voted maximum exchange (vote), scores as scalar FMA chains
-  // (dotfma) and 16 keys per step.
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, dotfma: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, vote: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true, vote: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, dotfma: true },
+  // FMAs) instead of 2, at the same registers; subgroups of 8 or more only. Session 2's fastest form
+  // (all-reduced scores; 6.23 ms f32, 6.16 f16 at N = 4096); dropped after measurement: its prefetch
+  // forms (34.2 ms at 256 invocations, 11.8 at 128), 128 invocations (7.50, 7.52), 8 lanes x 2 rows
+  // (6.83, 7.19 with prefetch). Session 3 (bench/notes/attention.md, calls 7-9): the reduce-scatter
+  // softmax (rs), the voted exchange of the row maxima (vote) and scores as scalar FMA chains (dotfma)
+  // took it to 5.21 ms f32 and 5.09 f16 (first below); the next two within 1-3% in both dtypes.
+  // Dropped after measurement, N = 4096 f32 / f16 ms: the all-reduce forms (6.23 / 6.17, with dotfma
+  // 5.99 / 5.87); rs alone 5.50 / 5.37, with vote 5.35 / 5.26, pipelined 5.53 / 5.49 and with vote
+  // 5.48 / 5.44; 16 keys per step 5.84 / 5.53 (5.69 / 5.64 with pipe, vote, dotfma); 4 keys 6.05
+  // (f32); 8 lanes x 2 rows 6.85 (f32); the probabilities gathered through workgroup memory
+  // 5.65-6.61 (f32); rs with 4 lanes x 2 rows 6.53 / 6.51.
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, vote: true, dotfma: true },
+  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, pipe: true, vote: true, dotfma: true },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16 },
-  { kernel: 'qreg', wg: 256, rpt: 4, tx: 8, rs: true, kb: 16, pipe: true, vote: true, dotfma: true },
-  { kernel: 'qreg', wg: 256, rpt: 2, rs: true },
+  // 4 lanes x 2 rows (subgroups of 4 suffice): the fastest such form on the H100 (6.10 / 5.99 ms,
+  // against 6.44 / 6.35 for the best below).
   { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
