@@ -367,7 +367,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; softmax?: string }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; dot_fma?: number; softmax?: string }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
