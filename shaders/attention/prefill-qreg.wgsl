@@ -1,7 +1,7 @@
 // Causal grouped-query prefill attention, FlashAttention-2 style with Q in registers: one workgroup
 // owns BR query rows of one head; each row belongs to TX = 4 or 8 adjacent invocations, each holding
 // 1/TX of the row's q and O (vec4 columns x, x + TX, x + 2 TX, ...) in registers. Workgroup memory
-// then holds only K and V blocks of BC = 32 keys (32 KB at d = 128, f32), so a 32-key block costs 2
+// then holds only K and V blocks of BC = 32 (or 16) keys (32 KB at d = 128, f32), so a 32-key block costs 2
 // barriers (the staged kernel, with its Q tile in workgroup memory, needs 8 stages and 16).
 //   Q, O: [N, heads, d]; K, V: [kv_heads, N, d] (as prefill-tiled.wgsl).
 // Scores: each invocation takes the partial dot product over its columns, the TX lanes sum them with
@@ -57,7 +57,11 @@ override DOTFMA: bool = false;
 // 3% faster on the H100.
 override VOTE: bool = false;
 
-const BC: u32 = 32u;
+// Keys per K/V block (16 or 32; a multiple of KB). Session 3 (helper falit): on this stack two
+// workgroups share an SM only while their workgroup memory fits 48 KiB together (bench/notes/gemm.md,
+// session 3, tc), so 16-key blocks (16 KiB at d = 128, f32; 24 KiB with PIPE) with 128 invocations let
+// 2-3 workgroups share an SM where 32-key blocks (32 / 48 KiB) allow one.
+override BC: u32 = 32u;
 const MAXKB: u32 = 16u;
 // Register arrays are sized for the largest specialization (RPT <= 4, HEAD_DIM <= 128; RPT * NC <= 16
 // in the configurations listed in TypeScript).

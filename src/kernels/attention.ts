@@ -244,6 +244,8 @@ export interface TiledConfig {
   vote?: boolean;
   /** qreg: partial scores as scalar FMA chains instead of d += dot(q, k). */
   dotfma?: boolean;
+  /** qreg: keys per K/V block in workgroup memory, 32 (default) or 16 (half the workgroup memory). */
+  bc?: 16 | 32;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -275,6 +277,16 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // 4 lanes x 2 rows (subgroups of 4 suffice): the fastest such form on the H100 (6.10 / 5.99 ms,
   // against 6.44 / 6.35 for the best below).
   { kernel: 'qreg', wg: 256, rpt: 2, rs: true, pipe: true, vote: true, dotfma: true },
+  // Session 3 (helper falit): occupancy and bounded indices. On this stack two workgroups share an SM
+  // only while their workgroup memory fits 48 KiB together (bench/notes/gemm.md, session 3, tc); the
+  // forms above hold 32 KiB (48 with pipe) and ~170 registers x 256 invocations: one workgroup (8 warps)
+  // per SM. 16-key blocks with 128 invocations: 16 KiB (24 KiB with pipe), up to 3 (2) workgroups per
+  // SM by both limits, 64 rows each. On the H100 (N = 4096 f32, before dotfma, falit calls 1-2) they
+  // tied the 32-key forms (5.02-5.05 vs 5.08-5.09 ms with bounded indices; 5.33-5.38 vs 5.36-5.48
+  // before). Dropped after those calls (ms, call 2): 16-key rs alone 5.64, rs pipe 5.42, 16 keys per
+  // step 5.17, all-reduce 7.03, 2 rows per lane group 6.11, 256 invocations 5.78.
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, pipe: true, vote: true, dotfma: true },
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -291,10 +303,10 @@ export function tiledRows(c: TiledConfig): number {
   return (c.wg / (c.kernel === 'qreg' ? (c.tx ?? 4) : 8)) * c.rpt;
 }
 
-/** Workgroup memory of the qreg kernel: a 32-key K block and V block in f32 (prefill-qreg.wgsl). */
+/** Workgroup memory of the qreg kernel: a K block and V block of `bc` (32 or 16) keys in f32 (prefill-qreg.wgsl). */
 export function qregSharedBytes(d: number, c?: TiledConfig): number {
   // pipe: a second V block.
-  return (c?.pipe === true ? 3 : 2) * 32 * d * 4;
+  return (c?.pipe === true ? 3 : 2) * (c?.bc ?? 32) * d * 4;
 }
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
@@ -338,6 +350,8 @@ export function tiledConfigsFor(ctx: GpuContext, d: number): TiledConfig[] {
     // The reduce-scatter leaves each lane whole scores of one row: rows × keys per step divisible by the lanes.
     if (c.kernel === 'qreg' && c.rs === true && (c.rpt * (c.kb ?? 8)) % (c.tx ?? 4) !== 0) return false;
     if (c.kernel === 'qreg' && (c.pipe === true || c.vote === true) && c.rs !== true) return false;
+    // Whole steps per block, and the block's quads spread evenly over the invocations (2 bc d/4 / wg <= 16).
+    if (c.kernel === 'qreg' && ((c.bc ?? 32) % (c.kb ?? 8) !== 0 || (2 * (c.bc ?? 32) * (d / 4)) % c.wg !== 0 || (2 * (c.bc ?? 32) * (d / 4)) / c.wg > 16)) return false;
     if (c.kernel === 'qreg') return subgroups && qregSharedBytes(d, c) <= limit;
     return tiledSharedBytes(d, tiledRows(c)) <= limit;
   });
@@ -357,6 +371,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
     VOTE: c.vote === true ? 1 : 0,
     DOTFMA: c.dotfma === true ? 1 : 0,
     RS: c.rs === true ? 1 : 0,
+    BC: c.bc ?? 32,
   };
 }
 
@@ -367,7 +382,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; dot_fma?: number; softmax?: string }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; keys_per_block: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; dot_fma?: number; softmax?: string }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
@@ -380,6 +395,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
           kernel: c.kernel,
           rows_per_workgroup: br,
           workgroup: c.wg,
+          keys_per_block: c.kernel === 'qreg' ? (c.bc ?? 32) : 32,
           ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain' } : {}),
         },
         encode(pass) {
@@ -394,7 +410,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const reference = prefillReference(s, b.t);
   return {
     outputCount: s.n * s.h * s.d,
-    config: { ...best.config, keys_per_block: 32, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
+    config: { ...best.config, ...(candidates.length > 1 ? { tuned_ms: timings.map((x) => x.toPrecision(3)).join('/') } : {}) },
     encode: best.encode,
     readOutputs: (indices) => readElements(device, b.o, dtype, indices),
     reference,

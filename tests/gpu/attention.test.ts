@@ -166,6 +166,42 @@ describe('attention on a real WebGPU implementation', () => {
     // Fifteen instances on SwiftShader: 35-75 s on the 2-core machine depending on its load.
   }, 300_000);
 
+  it('tiled prefill with 16-key K/V blocks verifies (the 16-key GPU candidates with 4 lanes; plain, rs, voted, scalar FMA chains, 16 keys per step, pipelined; GQA 1/4/8; odd N; d 32/64/128; f32 and f16)', async () => {
+    const ctx = await testGpu();
+    // The GPU candidates use 8 lanes per row (subgroups of 8 or more, which SwiftShader lacks); each
+    // runs here with 4 lanes (the same code with one shuffle round less) and otherwise the same
+    // invocations, rows per lane group and softmax form, with the other forms of the kernel at 16-key
+    // blocks. At d = 128 the pipelined form fits SwiftShader's 32 KB (24 KiB).
+    const gpu = TILED_CONFIGS.filter((c) => c.bc === 16);
+    expect(gpu.length).toBe(2);
+    const forms: TiledConfig[] = [
+      ...gpu.map((c): TiledConfig => ({ ...c, tx: 4 })),
+      { kernel: 'qreg', wg: 128, rpt: 4, bc: 16 },
+      { kernel: 'qreg', wg: 128, rpt: 4, bc: 16, rs: true },
+      { kernel: 'qreg', wg: 128, rpt: 2, bc: 16, rs: true, kb: 16, pipe: true },
+      { kernel: 'qreg', wg: 256, rpt: 2, bc: 16, rs: true, dotfma: true, prefetch: true },
+    ];
+    const limit = ctx.limits.maxComputeWorkgroupStorageSize ?? 16384;
+    const cases: [AttnDtype, { h: number; kv: number; d: number; n: number }, TiledConfig[]][] = [
+      ['f32', { h: 4, kv: 1, d: 32, n: 150 }, forms],
+      // The plain online softmax (TAU 0) exercises the rescale on every 16-key block.
+      ['f32', { h: 8, kv: 1, d: 64, n: 45 }, forms.map((c) => ({ ...c, tau: 0 }))],
+      ['f32', { h: 4, kv: 4, d: 128, n: 53 }, forms.slice(0, 4)],
+      ['f16', { h: 8, kv: 2, d: 128, n: 39 }, forms.filter((c) => c.pipe === true || c.rs !== true)],
+    ];
+    for (const [dtype, shape, list] of cases) {
+      for (const c of list) {
+        expect(qregSharedBytes(shape.d, c)).toBeLessThanOrEqual(limit);
+        const inst = await tiledInstance(ctx, shape, dtype, new Rng(21), [c]);
+        const v = await verifyAll(ctx, inst, dtype);
+        expect(v.passed, `${dtype} ${JSON.stringify(shape)} ${JSON.stringify(c)}: max abs ${v.max_abs_err}`).toBe(true);
+        expect(inst.config).toMatchObject({ keys_per_block: 16, rows_per_workgroup: tiledRows(c), workgroup: c.wg, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0 });
+        inst.destroy();
+      }
+    }
+    // Twenty instances on SwiftShader: ~75 s on the 2-core machine when idle.
+  }, 300_000);
+
   it('tiled prefill with 8 lanes per row (subgroups of 8 or more; not runnable here) compiles in both dtypes', async () => {
     const ctx = await testGpu();
     for (const spec of [prefillTiledF32Spec, prefillTiledF16Spec]) {

@@ -183,7 +183,12 @@ describe('attention formulas', () => {
     // Q in registers: workgroup memory holds only a 32-key K and V block, 32 KB at d = 128 in f32,
     // and the next block's quads per invocation (2·32·d/4 / wg) fit the kernel's 16-quad prefetch.
     expect(qregSharedBytes(128)).toBe(32768);
-    for (const c of TILED_CONFIGS.filter((x) => x.kernel === 'qreg')) expect((2 * 32 * 32) / c.wg).toBeLessThanOrEqual(16);
+    for (const c of TILED_CONFIGS.filter((x) => x.kernel === 'qreg')) expect((2 * (c.bc ?? 32) * 32) / c.wg).toBeLessThanOrEqual(16);
+    // 16-key blocks (session 3): 16 KiB, 24 KiB with the second V block of pipe, so two or three
+    // workgroups fit the 48 KiB an SM shares on this stack.
+    expect(qregSharedBytes(128, { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true })).toBe(16384);
+    expect(qregSharedBytes(128, { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, pipe: true })).toBe(24576);
+    for (const c of TILED_CONFIGS.filter((x) => x.bc === 16)) expect(qregSharedBytes(128, c)).toBeLessThanOrEqual(24576);
     expect(tiledRows({ kernel: 'qreg', wg: 128, rpt: 2 })).toBe(64);
     expect(tiledRows({ kernel: 'qreg', wg: 256, rpt: 4, tx: 8 })).toBe(128);
     expect(tiledRows({ kernel: 'staged', wg: 256, rpt: 2 })).toBe(64);
