@@ -79,6 +79,8 @@ override D4: u32 = HEAD_DIM / 4u;
 override NC: u32 = D4 / TX;
 override KV_LEN: u32 = BC * D4;
 override LU: u32 = 2u * KV_LEN / WG;
+// Softmax steps per block.
+override NS: u32 = BC / KB;
 // RS: full scores per lane after the reduce-scatter, lanes per row (RPT <= TX).
 override NV: u32 = RPT * KB / TX;
 override LPR: u32 = TX / RPT;
@@ -146,8 +148,15 @@ fn all_gather(v: array<f32, MAXR * MAXKB>, x: u32) -> array<f32, MAXR * MAXKB> {
   return s;
 }
 
-// O += P . V over KB keys whose V rows start at vec4 vb of v_sh.
-fn add_pv(acc: ptr<function, array<vec4<f32>, MAXR * MAXNC>>, s: array<f32, MAXR * MAXKB>, vb: u32, x: u32) {
+// O += P . V over the KB keys of step st of V buffer buf (0 without PIPE), for lane x of its row.
+// Workgroup-memory indices that Tint's range analysis can bound need no run-time clamp from Dawn's
+// robustness transform (which otherwise adds a min per load and keeps the driver from folding the
+// constant offsets into the loads: 13-15% of the kernel time on the H100, session 3 falit). A function
+// parameter has no known range, so buf, st and x are reduced here modulo their counts (constants after
+// override substitution; powers of two, a mask), once per call.
+fn add_pv(acc: ptr<function, array<vec4<f32>, MAXR * MAXNC>>, s: array<f32, MAXR * MAXKB>, buf: u32, st: u32, xp: u32) {
+  let x = xp % TX;
+  let vb = (buf % (VS_LEN / KV_LEN)) * KV_LEN + (st % NS) * KB * D4;
   for (var j = 0u; j < KB; j++) {
     for (var c = 0u; c < NC; c++) {
       let vv = v_sh[vb + j * D4 + x + TX * c];
@@ -226,9 +235,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   }
   // PIPE: the previous step's probabilities (NV per lane, zero before the first) and its V rows.
   var pp: array<f32, MAXR * MAXKB>;
-  var pvb = 0u;
+  var pbuf = 0u;
+  var pst = 0u;
   for (var k0 = 0u; k0 < kend; k0 += BC) {
-    let vbuf = select(0u, ((k0 / BC) % 2u) * KV_LEN, PIPE);
+    let vbit = select(0u, (k0 / BC) % 2u, PIPE);
+    let vbuf = vbit * KV_LEN;
     workgroupBarrier();
     if (!PREFETCH) {
       pre = load_block(k0, t, kv_base, n);
@@ -246,8 +257,13 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
     }
     workgroupBarrier();
 
+    // Steps counted from 0 by 1 to a constant, so Tint can bound the K and V indices (add_pv).
     let jend = select(min(BC, kend - k0), BC, RS);
-    for (var j0 = 0u; j0 < jend; j0 += KB) {
+    for (var st = 0u; st < NS; st++) {
+      let j0 = st * KB;
+      if (j0 >= jend) {
+        break;
+      }
       // Partial scores over this invocation's columns.
       var s: array<f32, MAXR * MAXKB>;
       for (var j = 0u; j < KB; j++) {
@@ -273,7 +289,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
       }
       if (PIPE) {
         // The previous step's P . V (its V possibly in the other buffer), before this step's rescale.
-        add_pv(&acc, all_gather(pp, x), pvb, x);
+        add_pv(&acc, all_gather(pp, x), pbuf, pst, x);
       }
       if (RS) {
         // Reduce-scatter over the TX lanes: in the round with mask b the lane keeps the half of its
@@ -341,7 +357,8 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         }
         if (PIPE) {
           pp = s;
-          pvb = vbuf + j0 * D4;
+          pbuf = vbit;
+          pst = st;
         } else {
           s = all_gather(s, x);
         }
@@ -384,13 +401,13 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
         }
       }
       if (!PIPE) {
-        add_pv(&acc, s, vbuf + j0 * D4, x);
+        add_pv(&acc, s, vbit, st, x);
       }
     }
   }
 
   if (PIPE) {
-    add_pv(&acc, all_gather(pp, x), pvb, x);
+    add_pv(&acc, all_gather(pp, x), pbuf, pst, x);
   }
   if (RS) {
     // Each row's l is the sum of its LPR lanes' parts; every lane takes those of its RPT rows.
