@@ -56,6 +56,8 @@ override DOTFMA: bool = false;
 // RS: the row maxima are exchanged only in steps where a subgroup vote finds one that moved (below):
 // 3% faster on the H100.
 override VOTE: bool = false;
+// Grid order: (tiles, heads) by default, (heads, tiles) when true (main).
+override HEADS_FIRST: bool = false;
 
 // Keys per K/V block (16 or 32; a multiple of KB). Session 3 (helper falit): on this stack two
 // workgroups share an SM only while their workgroup memory fits 48 KiB together (bench/notes/gemm.md,
@@ -194,9 +196,10 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
   let n = params.n;
   let tiles = (n + BR - 1u) / BR;
   // Last tiles first: under the causal mask their rows see the most keys, so the long workgroups
-  // start early and the short ones fill the tail.
-  let tile = tiles - 1u - wg.x;
-  let h = wg.y;
+  // start early and the short ones fill the tail. HEADS_FIRST: the grid is (heads, tiles), numbered
+  // heads fastest, so every head's heaviest tile precedes any lighter tile (not only within a head).
+  let tile = tiles - 1u - select(wg.x, wg.y, HEADS_FIRST);
+  let h = select(wg.y, wg.x, HEADS_FIRST);
   let kv_base = (h / params.group) * n;
   let q0 = tile * BR;
   let x = t % TX;

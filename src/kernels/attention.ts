@@ -246,6 +246,9 @@ export interface TiledConfig {
   dotfma?: boolean;
   /** qreg: keys per K/V block in workgroup memory, 32 (default) or 16 (half the workgroup memory). */
   bc?: 16 | 32;
+  /** qreg: workgroups numbered heads fastest, so every head's heaviest (longest causal) tile starts
+   * before any lighter one; by default tiles run fastest within a head (heaviest first per head). */
+  headsFirst?: boolean;
 }
 
 /** Rescale threshold of the qreg kernel's lazy row maximum. */
@@ -287,6 +290,11 @@ export const TILED_CONFIGS: readonly TiledConfig[] = [
   // step 5.17, all-reduce 7.03, 2 rows per lane group 6.11, 256 invocations 5.78.
   { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, pipe: true, vote: true, dotfma: true },
   { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, vote: true, dotfma: true },
+  // The same two with the grid numbered heads fastest (lead, session 3): the default order runs a
+  // head's tiles heaviest first, but head after head, so the last wave still holds the heaviest tiles
+  // of the last heads; heads fastest starts every head's heaviest tile first and ends on the lightest.
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, pipe: true, vote: true, dotfma: true, headsFirst: true },
+  { kernel: 'qreg', wg: 128, rpt: 4, tx: 8, bc: 16, rs: true, vote: true, dotfma: true, headsFirst: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: true },
   { kernel: 'qreg', wg: 256, rpt: 2, prefetch: false },
   { kernel: 'qreg', wg: 128, rpt: 2, prefetch: true },
@@ -372,6 +380,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
     DOTFMA: c.dotfma === true ? 1 : 0,
     RS: c.rs === true ? 1 : 0,
     BC: c.bc ?? 32,
+    HEADS_FIRST: c.headsFirst === true ? 1 : 0,
   };
 }
 
@@ -382,7 +391,7 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
   const owned = [b.q, b.k, b.v, b.o, params];
-  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; keys_per_block: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; dot_fma?: number; softmax?: string }>[] = [];
+  const candidates: Candidate<{ kernel: string; rows_per_workgroup: number; workgroup: number; keys_per_block: number; prefetch?: number; lanes_per_row?: number; keys_per_step?: number; dot_fma?: number; softmax?: string; order?: string }>[] = [];
   const { best, timings } = await destroyOnError(owned, async () => {
     for (const c of configs) {
       const br = tiledRows(c);
@@ -396,12 +405,13 @@ export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: Att
           rows_per_workgroup: br,
           workgroup: c.wg,
           keys_per_block: c.kernel === 'qreg' ? (c.bc ?? 32) : 32,
-          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain' } : {}),
+          ...(c.kernel === 'qreg' ? { prefetch: c.prefetch === true ? 1 : 0, lanes_per_row: c.tx ?? 4, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0, softmax: c.rs === true ? `rs${c.pipe === true ? '-pipe' : ''}${c.vote === true ? '-vote' : ''}` : 'plain', order: c.headsFirst === true ? 'heads-first' : 'tiles-first' } : {}),
         },
         encode(pass) {
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bind);
-          pass.dispatchWorkgroups(tiles, s.h);
+          if (c.kernel === 'qreg' && c.headsFirst === true) pass.dispatchWorkgroups(s.h, tiles);
+          else pass.dispatchWorkgroups(tiles, s.h);
         },
       });
     }

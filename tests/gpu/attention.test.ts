@@ -166,14 +166,15 @@ describe('attention on a real WebGPU implementation', () => {
     // Fifteen instances on SwiftShader: 35-75 s on the 2-core machine depending on its load.
   }, 300_000);
 
-  it('tiled prefill with 16-key K/V blocks verifies (the 16-key GPU candidates with 4 lanes; plain, rs, voted, scalar FMA chains, 16 keys per step, pipelined; GQA 1/4/8; odd N; d 32/64/128; f32 and f16)', async () => {
+  it('tiled prefill with 16-key K/V blocks verifies (the 16-key GPU candidates with 4 lanes, in both grid orders; plain, rs, voted, scalar FMA chains, 16 keys per step, pipelined; GQA 1/4/8; odd N; d 32/64/128; f32 and f16)', async () => {
     const ctx = await testGpu();
     // The GPU candidates use 8 lanes per row (subgroups of 8 or more, which SwiftShader lacks); each
     // runs here with 4 lanes (the same code with one shuffle round less) and otherwise the same
     // invocations, rows per lane group and softmax form, with the other forms of the kernel at 16-key
     // blocks. At d = 128 the pipelined form fits SwiftShader's 32 KB (24 KiB).
     const gpu = TILED_CONFIGS.filter((c) => c.bc === 16);
-    expect(gpu.length).toBe(2);
+    expect(gpu.length).toBe(4);
+    expect(gpu.filter((c) => c.headsFirst === true).length).toBe(2);
     const forms: TiledConfig[] = [
       ...gpu.map((c): TiledConfig => ({ ...c, tx: 4 })),
       { kernel: 'qreg', wg: 128, rpt: 4, bc: 16 },
@@ -195,7 +196,7 @@ describe('attention on a real WebGPU implementation', () => {
         const inst = await tiledInstance(ctx, shape, dtype, new Rng(21), [c]);
         const v = await verifyAll(ctx, inst, dtype);
         expect(v.passed, `${dtype} ${JSON.stringify(shape)} ${JSON.stringify(c)}: max abs ${v.max_abs_err}`).toBe(true);
-        expect(inst.config).toMatchObject({ keys_per_block: 16, rows_per_workgroup: tiledRows(c), workgroup: c.wg, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0 });
+        expect(inst.config).toMatchObject({ keys_per_block: 16, rows_per_workgroup: tiledRows(c), workgroup: c.wg, keys_per_step: c.kb ?? 8, dot_fma: c.dotfma === true ? 1 : 0, order: c.headsFirst === true ? 'heads-first' : 'tiles-first' });
         inst.destroy();
       }
     }
