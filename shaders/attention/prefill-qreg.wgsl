@@ -19,7 +19,7 @@
 // Per 8 keys and lane (TX = 8, 4 rows): 1024 FMAs, 64 vec4 workgroup loads and 56 + 5 shuffles,
 // against 96 shuffles all-reduced. On the H100 (N = 4096 f32) RS took 6.24 to 5.47 ms, VOTE and
 // DOTFMA (below) to 5.21 (bench/notes/attention.md, session 3).
-// Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+// Prepended by dtype-f32.wgsl or dtype-f16.wgsl, then prefill-io.wgsl (parameters, bindings): buildPrefillWgsl.
 enable subgroups;
 // VOTE: shuffles run under a branch on subgroupAny, uniform across the subgroup, which WGSL's
 // uniformity analysis (workgroup-level) does not know.
@@ -86,21 +86,6 @@ override NS: u32 = BC / KB;
 // RS: full scores per lane after the reduce-scatter, lanes per row (RPT <= TX).
 override NV: u32 = RPT * KB / TX;
 override LPR: u32 = TX / RPT;
-
-struct Params {
-  n: u32,
-  heads: u32,
-  // query heads per KV head (GQA ratio)
-  group: u32,
-  // log2(e) / sqrt(d): scores in base 2, so the softmax uses exp2
-  scale: f32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<Quad>;
-@group(0) @binding(1) var<storage, read> k: array<Quad>;
-@group(0) @binding(2) var<storage, read> v: array<Quad>;
-@group(0) @binding(3) var<storage, read_write> o: array<Quad>;
-@group(0) @binding(4) var<uniform> params: Params;
 
 // K and V blocks as rows [BC][D4]: a quad reads 4 adjacent vec4 of one key (64 B, no bank conflict),
 // and the 8 quads of a 32-wide subgroup read the same key (a broadcast).

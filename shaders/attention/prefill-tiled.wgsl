@@ -3,7 +3,7 @@
 // online softmax, so the N x N score matrix never exists in device memory.
 //   Q, O: [N, heads, d] (the projection layout); K, V: [kv_heads, N, d] (the KV cache layout).
 // WG invocations as TY = WG/8 row groups (ty) x 8 column groups (tx): each owns RPT rows (ty,
-// ty + TY, ...), 4 keys of the score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl.
+// ty + TY, ...), 4 keys of the score block and HEAD_DIM/32 vec4 columns of O. Prepended by dtype-f32.wgsl or dtype-f16.wgsl, then prefill-io.wgsl: buildPrefillWgsl.
 override HEAD_DIM: u32 = 128u;
 // Rows per invocation and invocations per workgroup (128 or 256): BR = WG/8 * RPT rows per
 // workgroup, autotuned among the shapes whose workgroup memory fits (BR = 64 takes 48 KB at d=128).
@@ -36,21 +36,6 @@ override RED_LEN: u32 = BR * 8u;
 // Stages per block: SK chunks of K, then SV chunks of V.
 override SK: u32 = HEAD_DIM / 32u;
 override NST: u32 = SK + BC / VK;
-
-struct Params {
-  n: u32,
-  heads: u32,
-  // query heads per KV head (GQA ratio)
-  group: u32,
-  // log2(e) / sqrt(d): scores in base 2, so the softmax uses exp2
-  scale: f32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<Quad>;
-@group(0) @binding(1) var<storage, read> k: array<Quad>;
-@group(0) @binding(2) var<storage, read> v: array<Quad>;
-@group(0) @binding(3) var<storage, read_write> o: array<Quad>;
-@group(0) @binding(4) var<uniform> params: Params;
 
 var<workgroup> q_sh: array<vec4<f32>, Q_LEN>;
 // K chunk transposed as [32 dims][32 keys] (kt[d * 8 + key / 4][key % 4]), or V chunk as [VK keys][D4].

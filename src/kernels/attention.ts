@@ -21,6 +21,7 @@ import decodeSplitDeepWgsl from '../../shaders/attention/decode-split-deep.wgsl?
 import decodeSplitOutWgsl from '../../shaders/attention/decode-split-out.wgsl?raw';
 import decodeSplitFusedWgsl from '../../shaders/attention/decode-split-fused.wgsl?raw';
 import decodeIoWgsl from '../../shaders/attention/decode-io.wgsl?raw';
+import prefillIoWgsl from '../../shaders/attention/prefill-io.wgsl?raw';
 import decodeReduceWgsl from '../../shaders/attention/decode-reduce.wgsl?raw';
 import decodeNaiveWgsl from '../../shaders/attention/decode-naive.wgsl?raw';
 import { emptyBuffer, uniformBuffer, uploadBuffer } from '../gpu/buffers';
@@ -48,6 +49,12 @@ export function buildAttentionWgsl(body: string, dtype: AttnDtype, pieces: reado
   const enables = lines.filter(directive);
   const rest = lines.filter((l) => !directive(l));
   return [...enables, PRELUDE[dtype], ...pieces, ...rest].join('\n');
+}
+
+/** WGSL of a tiled prefill kernel (qreg or staged): the dtype prelude, then the parameters and
+ * bindings they share (prefill-io.wgsl), then the body. */
+export function buildPrefillWgsl(body: string, dtype: AttnDtype): string {
+  return buildAttentionWgsl(body, dtype, [prefillIoWgsl]);
 }
 
 /** WGSL of a decode kernel (naive, or a split-K body: base, deep, fused): the dtype prelude, then
@@ -318,14 +325,14 @@ export function qregSharedBytes(d: number, c?: TiledConfig): number {
 }
 
 function tiledSpec(dtype: AttnDtype): KernelSpec<PrefillShape> {
-  const code = buildAttentionWgsl(tiledWgsl, dtype);
+  const code = buildPrefillWgsl(tiledWgsl, dtype);
   return {
     family: 'attention',
     variant: 'prefill-tiled',
     dtype,
     phase: 'prefill',
     description: `causal GQA prefill attention, FlashAttention-2 style: Q in registers (or a Q tile in workgroup memory), K/V streamed in 32-key blocks, online softmax (${dtype})`,
-    wgsl: [buildAttentionWgsl(qregWgsl, dtype), code],
+    wgsl: [buildPrefillWgsl(qregWgsl, dtype), code],
     requires: [],
     check(ctx, s) {
       checkHeads(s);
@@ -386,7 +393,7 @@ export function qregConstants(c: TiledConfig, d: number): Record<string, number>
 
 /** A tiled prefill instance, autotuned among `configs` (the first when there is one). */
 export async function tiledInstance(ctx: GpuContext, s: PrefillShape, dtype: AttnDtype, rng: Rng, configs: readonly TiledConfig[]): Promise<KernelInstance> {
-  const code = { staged: buildAttentionWgsl(tiledWgsl, dtype), qreg: buildAttentionWgsl(qregWgsl, dtype) };
+  const code = { staged: buildPrefillWgsl(tiledWgsl, dtype), qreg: buildPrefillWgsl(qregWgsl, dtype) };
   const { device } = ctx;
   const b = await prefillBuffers(ctx, s, dtype, rng);
   const params = uniformBuffer(device, new Uint32Array([s.n, s.h, s.h / s.kv, floatBits(scoreScale(s.d))]), 'attn-tiled-params');
